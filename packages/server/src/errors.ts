@@ -1,0 +1,98 @@
+/**
+ * The catalog of percore errors. Every error percore raises or answers with carries a stable
+ * `PERCORE_ERR_*` code; those that end an HTTP exchange also carry the status they answer with.
+ */
+
+interface ErrorSpec {
+  /** The HTTP status answered when this error ends a request; 0 when it is not an HTTP reply. */
+  readonly status: number;
+  readonly message: string;
+}
+
+function spec(status: number, message: string): ErrorSpec {
+  return { status, message };
+}
+
+export const errorCatalog = {
+  // Request line (RFC 9112 3)
+  PERCORE_ERR_INVALID_METHOD: spec(400, 'The method is not a valid token'),
+  PERCORE_ERR_INVALID_TARGET: spec(400, 'The request-target is malformed'),
+  PERCORE_ERR_INVALID_REQUEST_LINE: spec(400, 'The request line is malformed'),
+  PERCORE_ERR_INVALID_VERSION: spec(400, 'The HTTP version is malformed'),
+  PERCORE_ERR_VERSION_NOT_SUPPORTED: spec(505, 'Only HTTP/1.0 and HTTP/1.1 are supported'),
+  PERCORE_ERR_METHOD_NOT_IMPLEMENTED: spec(501, 'CONNECT is not implemented'),
+  PERCORE_ERR_REQUEST_LINE_TOO_LONG: spec(414, 'The request line is longer than the configured limit'),
+
+  // Line endings (RFC 9112 2.2)
+  PERCORE_ERR_BARE_CR: spec(400, 'A CR was not followed by LF'),
+  PERCORE_ERR_BARE_LF: spec(400, 'A line ended in LF without CR'),
+
+  // Header fields (RFC 9112 5, RFC 9110 5)
+  PERCORE_ERR_INVALID_HEADER_NAME: spec(400, 'A header field name is not a valid token'),
+  PERCORE_ERR_INVALID_HEADER_VALUE: spec(400, 'A header field value holds a forbidden character'),
+  PERCORE_ERR_WHITESPACE_BEFORE_COLON: spec(400, 'Whitespace between a header field name and its colon'),
+  PERCORE_ERR_OBSOLETE_LINE_FOLDING: spec(400, 'Obsolete line folding is not accepted'),
+  PERCORE_ERR_HEADERS_TOO_LARGE: spec(431, 'The header block is larger than the configured limit'),
+  PERCORE_ERR_TOO_MANY_HEADERS: spec(431, 'More header fields than the configured limit'),
+  PERCORE_ERR_MISSING_HOST: spec(400, 'HTTP/1.1 requests must carry a Host header'),
+  PERCORE_ERR_DUPLICATE_HOST: spec(400, 'More than one Host header'),
+  PERCORE_ERR_EXPECTATION_FAILED: spec(417, 'Only the 100-continue expectation is supported'),
+
+  // Message framing (RFC 9112 6)
+  PERCORE_ERR_INVALID_CONTENT_LENGTH: spec(400, 'Content-Length is not a decimal number'),
+  PERCORE_ERR_DUPLICATE_CONTENT_LENGTH: spec(400, 'More than one Content-Length'),
+  PERCORE_ERR_CONTENT_LENGTH_WITH_TRANSFER_ENCODING: spec(400, 'Content-Length and Transfer-Encoding together'),
+  PERCORE_ERR_CHUNKED_NOT_FINAL: spec(400, 'Transfer-Encoding does not end in a single chunked coding'),
+  PERCORE_ERR_TRANSFER_ENCODING_ON_HTTP10: spec(400, 'Transfer-Encoding in an HTTP/1.0 request'),
+  PERCORE_ERR_UNSUPPORTED_TRANSFER_CODING: spec(501, 'A transfer coding other than chunked'),
+  PERCORE_ERR_INVALID_CHUNK_SIZE: spec(400, 'A chunk size is not a hexadecimal number'),
+  PERCORE_ERR_INVALID_CHUNK_EXTENSION: spec(400, 'A chunk extension is malformed'),
+  PERCORE_ERR_INVALID_CHUNK_FRAMING: spec(400, 'Chunk data is not followed by CRLF'),
+  PERCORE_ERR_BODY_TOO_LARGE: spec(413, 'The body is larger than the configured limit'),
+
+  // Timeouts and capacity
+  PERCORE_ERR_HEADER_TIMEOUT: spec(408, 'The request head did not arrive in time'),
+  PERCORE_ERR_BODY_TIMEOUT: spec(408, 'The request body stalled'),
+  PERCORE_ERR_RESPONSE_TIMEOUT: spec(503, 'The handler did not answer in time'),
+  PERCORE_ERR_SERVER_BUSY: spec(503, 'The server is at its connection limit'),
+
+  // Handler and API use
+  PERCORE_ERR_HANDLER_FAILED: spec(500, 'The handler threw or rejected'),
+  PERCORE_ERR_INVALID_JSON: spec(400, 'The request body is not valid JSON'),
+  PERCORE_ERR_ABORTED: spec(0, 'The client went away before the exchange finished'),
+  PERCORE_ERR_BODY_ALREADY_READ: spec(0, 'The request body can be read only once'),
+  PERCORE_ERR_HEADERS_SENT: spec(0, 'The response head has already been sent'),
+  PERCORE_ERR_RESPONSE_FINISHED: spec(0, 'The response has already ended'),
+  PERCORE_ERR_INVALID_RESPONSE_HEADER: spec(0, 'A response header name or value is invalid'),
+  PERCORE_ERR_INVALID_STATUS: spec(0, 'A response status must be an integer from 100 to 999'),
+
+  // Scheduler and configuration
+  PERCORE_ERR_TASK_FAILED: spec(0, 'A task threw; it was closed and the scheduler carried on'),
+  PERCORE_ERR_INVALID_OPTION: spec(0, 'An option is out of range or of the wrong type'),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+/** An error with a stable code, and the HTTP status it answers with (0 when none). */
+export class PercoreError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    const entry = errorCatalog[code];
+    super(detail ? `${entry.message}: ${detail}` : entry.message, options);
+    this.name = 'PercoreError';
+    this.code = code;
+    this.status = entry.status;
+  }
+}
+
+export function isPercoreError(value: unknown): value is PercoreError {
+  return value instanceof PercoreError;
+}
+
+/** The status an error answers with, for errors thrown out of a handler: 500 unless it says otherwise. */
+export function statusForError(error: unknown): number {
+  if (error instanceof PercoreError && error.status >= 400) return error.status;
+  return errorCatalog.PERCORE_ERR_HANDLER_FAILED.status;
+}

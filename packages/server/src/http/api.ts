@@ -1,0 +1,71 @@
+/**
+ * The handler API, shared by every engine. A handler never sees the engine: the `net` engine
+ * (percore's own HTTP/1.x state machine) and later engines implement these same interfaces.
+ */
+
+export interface BodyReadOptions {
+  /** The most bytes to accept; more rejects with PERCORE_ERR_BODY_TOO_LARGE (413). Default: the server's maxBodySize. */
+  limit?: number;
+}
+
+export interface HttpRequest extends AsyncIterable<Buffer> {
+  /** As sent, case-sensitive: 'GET', 'POST', ... */
+  readonly method: string;
+  /** The request-target exactly as sent: '/a/b?x=1', 'http://host/a', or '*'. */
+  readonly target: string;
+  /** The target's path, undecoded, without the query: '/a/b'. */
+  readonly path: string;
+  /** The target's query, undecoded, without the '?': 'x=1', or ''. */
+  readonly query: string;
+  readonly httpVersion: '1.0' | '1.1';
+  /** Header fields by lower-case name; repeated fields joined with ', ' (cookies with '; '). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** One header by name, any case. */
+  header(name: string): string | undefined;
+  /** Field names and values as sent: [name0, value0, name1, value1, ...]. */
+  readonly rawHeaders: readonly string[];
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Whether a body is being or has been read. A body can be read once. */
+  readonly bodyUsed: boolean;
+  /** The whole body, buffered. */
+  bytes(options?: BodyReadOptions): Promise<Buffer>;
+  /** The whole body as UTF-8 text. */
+  text(options?: BodyReadOptions): Promise<string>;
+  /** The whole body parsed as JSON; invalid JSON rejects with PERCORE_ERR_INVALID_JSON (400). */
+  json<T = unknown>(options?: BodyReadOptions): Promise<T>;
+  /** Trailer fields of a chunked body, once it has been read; otherwise empty. */
+  readonly trailers: readonly string[];
+}
+
+export type HeaderValue = string | number | readonly string[];
+
+export interface HttpResponse {
+  /** The status code, 200 unless set. */
+  status: number;
+  setHeader(name: string, value: HeaderValue): this;
+  getHeader(name: string): string | undefined;
+  removeHeader(name: string): this;
+  /** Whether the head has been written; headers and status are fixed after that. */
+  readonly headersSent: boolean;
+  /** Whether `end` has been called (or the exchange ended otherwise). */
+  readonly finished: boolean;
+  /** Whether the client went away (or the exchange timed out) before the response finished. */
+  readonly aborted: boolean;
+  /** Aborted when the client goes away before the response finished. */
+  readonly signal: AbortSignal;
+  /** Runs `callback` once if the client goes away before the response finished. */
+  onAborted(callback: () => void): void;
+  /**
+   * Streams a piece of the body. The first write sends the head: Content-Length if set,
+   * else chunked on HTTP/1.1, else close-delimited on HTTP/1.0. Returns false when the client is
+   * not keeping up; then await `drain()` before writing more.
+   */
+  write(chunk: string | Uint8Array): boolean;
+  /** Resolves when the connection can take more data (at once if it can, or if the exchange is over). */
+  drain(): Promise<void>;
+  /** Sends the rest of the body, if any, and finishes. Adds Content-Length when nothing was streamed. */
+  end(body?: string | Uint8Array): void;
+}
+
+export type Handler = (req: HttpRequest, res: HttpResponse) => void | Promise<void>;

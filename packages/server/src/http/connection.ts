@@ -1,0 +1,385 @@
+import type { Socket } from 'node:net';
+import { PercoreError, statusForError, type ErrorCode } from '../errors.js';
+import { Task, type CloseReason, type TaskContext, type TaskFactory } from '../scheduler/task.js';
+import type { Handler } from './api.js';
+import { cannedResponse, CONTINUE_RESPONSE } from './canned.js';
+import { reasonPhrase } from './status.js';
+import { resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from './options.js';
+import { ParseEvent, RequestParser, type ParserSink } from './parser.js';
+import { NetRequest, type RequestOwner } from './request.js';
+import { NetResponse, type ResponseOwner } from './response.js';
+
+/** Which of the connection's timeouts its one timer is running. */
+const enum Wait {
+  None,
+  /** Between requests on a kept-alive connection (keepAliveTimeout; close quietly). */
+  Idle,
+  /** For the rest of a request head (headerTimeout; 408). */
+  Head,
+  /** For the next piece of a request body (bodyTimeout; 408). */
+  Body,
+  /** For the handler's next response bytes (responseTimeout; 503). */
+  Response,
+}
+
+/**
+ * The HTTP/1.x protocol task: one per connection. Bytes flow one way: socket → onData → parser →
+ * handler → response → socket. One exchange runs at a time; bytes of pipelined requests that
+ * arrive meanwhile wait, unparsed, so responses go out strictly in request order.
+ */
+export class HttpTask extends Task implements ParserSink, RequestOwner, ResponseOwner {
+  private readonly parser: RequestParser;
+  private request: NetRequest | null = null;
+  private response: NetResponse | null = null;
+  /** Whether the current request has been received whole. */
+  private messageComplete = false;
+  /** Unparsed bytes held while an exchange is in progress (pipelining). */
+  private held: Buffer | null = null;
+  private wait = Wait.None;
+  /** Whether the request in progress asked to keep the connection (RFC 9112 9.3). */
+  private requestKeepAlive = false;
+  private continueSent = false;
+  /** The listener is shutting down: finish the exchange in progress, then close. */
+  private draining = false;
+  /** The client sent FIN: answer what it sent, then close. */
+  private peerEnded = false;
+  /** Inside `parse`, which settles the connection itself once its bytes are consumed. */
+  private parsing = false;
+
+  constructor(
+    context: TaskContext,
+    private readonly handler: Handler,
+    private readonly options: ResolvedHttpOptions,
+    readonly serverHeader: string,
+  ) {
+    super(context);
+    this.parser = new RequestParser(options, this);
+    this.arm(Wait.Head);
+  }
+
+  // ---- Task --------------------------------------------------------------------------------
+
+  override onData(chunk: Buffer): void {
+    this.parse(chunk, 0);
+  }
+
+  override onDrain(): void {
+    this.response?.drained();
+  }
+
+  override onEnd(): void {
+    // The client sent FIN: every request it sent whole is still answered, in order (pipelined
+    // ones wait in `held`); a partial one can never complete.
+    this.peerEnded = true;
+    if (this.request === null) this.halfClose();
+    else if (!this.messageComplete) {
+      this.request.failBody(new PercoreError('PERCORE_ERR_ABORTED', 'the client closed before sending the whole body'));
+    }
+  }
+
+  override onTimeout(): void {
+    const wait = this.wait;
+    this.wait = Wait.None;
+    switch (wait) {
+      case Wait.Idle:
+        this.close('timeout');
+        return;
+      case Wait.Head:
+        // A connection that sent nothing is closed quietly; a partial head gets a 408.
+        if (this.parser.idle) this.close('timeout');
+        else this.reject('PERCORE_ERR_HEADER_TIMEOUT');
+        return;
+      case Wait.Body:
+        this.reject('PERCORE_ERR_BODY_TIMEOUT');
+        return;
+      case Wait.Response:
+        this.scheduler.logger.error('PERCORE_ERR_RESPONSE_TIMEOUT', `task #${this.id}: the handler did not answer within ${this.options.responseTimeout} ms`);
+        this.reject('PERCORE_ERR_RESPONSE_TIMEOUT');
+        return;
+      case Wait.None:
+        return;
+    }
+  }
+
+  override onShutdown(): void {
+    this.draining = true;
+    if (this.request === null && this.parser.idle) this.close('shutdown');
+  }
+
+  override onClose(reason: CloseReason, error?: unknown): void {
+    const request = this.request;
+    const response = this.response;
+    this.request = this.response = null;
+    this.held = null;
+    if (response !== null && !response.finished) {
+      response.abort();
+      request!.failBody(new PercoreError('PERCORE_ERR_ABORTED', `connection closed (${reason})`, { cause: error }));
+    } else if (request !== null) {
+      request.failBody(new PercoreError('PERCORE_ERR_ABORTED', `connection closed (${reason})`, { cause: error }));
+    }
+  }
+
+  // ---- parsing -----------------------------------------------------------------------------
+
+  private parse(data: Buffer, offset: number): void {
+    this.parsing = true;
+    this.parseLoop(data, offset);
+    this.parsing = false;
+  }
+
+  private parseLoop(data: Buffer, offset: number): void {
+    const parser = this.parser;
+    while (!this.closed) {
+      if (this.request !== null && this.messageComplete) {
+        // An exchange is in progress and its request is whole: later bytes wait their turn.
+        if (offset < data.length) this.hold(data.subarray(offset));
+        return;
+      }
+      offset = parser.execute(data, offset);
+      switch (parser.event) {
+        case ParseEvent.NeedMore:
+          if (this.request === null) this.settle();
+          return;
+        case ParseEvent.HeadComplete:
+          this.startExchange();
+          break;
+        case ParseEvent.MessageComplete:
+          this.completeMessage();
+          break;
+        case ParseEvent.Error:
+          this.reject(parser.error!);
+          return;
+      }
+    }
+  }
+
+  /** ParserSink: a piece of the current request's body. */
+  onBody(chunk: Buffer): void {
+    this.request!.pushBody(chunk);
+    if (this.wait === Wait.Body) this.arm(Wait.Body);
+  }
+
+  private hold(bytes: Buffer): void {
+    this.held = this.held === null ? bytes : Buffer.concat([this.held, bytes]);
+    if (this.held.length > this.options.pipelineHighWaterMark) this.pauseReading();
+  }
+
+  // ---- exchanges ---------------------------------------------------------------------------
+
+  private startExchange(): void {
+    const parser = this.parser;
+    const hasBody = parser.hasBody;
+    const request = new NetRequest(
+      this, parser.method, parser.target, parser.versionMinor, parser.headers, parser.expectContinue, hasBody,
+    );
+    const response = new NetResponse(this, parser.method === 'HEAD', parser.versionMinor === 0);
+    this.request = request;
+    this.response = response;
+    this.messageComplete = !hasBody;
+    this.continueSent = false;
+    this.requestKeepAlive = parser.keepAlive;
+
+    let result: void | Promise<void>;
+    try {
+      result = this.handler(request, response);
+    } catch (error) {
+      this.handlerFailed(response, error);
+      return;
+    }
+    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+      (result as Promise<void>).then(undefined, (error: unknown) => this.handlerFailed(response, error));
+    }
+    // A handler that answered at once needs no response timer (the hello path).
+    if (this.response === response && !response.finished) this.arm(this.messageComplete ? Wait.Response : Wait.Body);
+  }
+
+  private completeMessage(): void {
+    this.messageComplete = true;
+    const request = this.request!;
+    request.endBody(this.parser.trailers);
+    if (this.response!.finished) this.request = this.response = null;
+    else this.arm(Wait.Response);
+  }
+
+  /** ResponseOwner */
+  responseFinished(response: NetResponse): void {
+    if (response !== this.response) return;
+    const request = this.request!;
+    if (!response.keepAlive || (!this.messageComplete && this.peerEnded)) {
+      request.discard();
+      this.request = this.response = null;
+      this.halfClose();
+      return;
+    }
+    if (!this.messageComplete) {
+      // Answered before the body was read: the rest of the body is dropped as it arrives.
+      request.discard();
+      this.arm(Wait.Body);
+      return;
+    }
+    this.request = this.response = null;
+    const held = this.held;
+    if (held === null) {
+      if (!this.parsing) this.settle();
+    } else {
+      this.held = null;
+      this.resumeReading();
+      this.parse(held, 0);
+    }
+  }
+
+  /**
+   * No exchange is in progress and every byte received has been parsed: wait for the next
+   * request, or close if none can come.
+   */
+  private settle(): void {
+    if (this.peerEnded || (this.draining && this.parser.idle)) this.halfClose();
+    else if (this.parser.idle) this.arm(Wait.Idle);
+    // A partial head: its timer runs from its first byte and is not reset by later ones.
+    else if (this.wait !== Wait.Head) this.arm(Wait.Head);
+  }
+
+  private handlerFailed(response: NetResponse, error: unknown): void {
+    const status = statusForError(error);
+    if (status >= 500) this.scheduler.logger.error('PERCORE_ERR_HANDLER_FAILED', `task #${this.id}: the handler failed`, error);
+    if (response !== this.response || response.finished) return;
+    if (response.headersSent) {
+      // Part of the response is out: the only honest signal left is to cut the connection.
+      this.close('task-error', error);
+      return;
+    }
+    response.resetForError(status);
+    response.end(`${status} ${reasonPhrase(status)}\n`);
+  }
+
+  /**
+   * Ends the connection with a canned error reply, if nothing of a response is out yet. After a
+   * framing error nothing more can be read safely, so no later request is ever answered.
+   */
+  private reject(code: ErrorCode): void {
+    const response = this.response;
+    const request = this.request;
+    this.request = this.response = null;
+    this.held = null;
+    request?.failBody(new PercoreError(code));
+    if (response === null || !response.headersSent) {
+      response?.abort();
+      this.write(cannedResponse(code));
+      this.halfClose();
+    } else {
+      response.abort();
+      this.close('done');
+    }
+  }
+
+  // ---- RequestOwner ------------------------------------------------------------------------
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
+  }
+
+  get remotePort(): number {
+    return this.socket.remotePort ?? 0;
+  }
+
+  get maxBodySize(): number {
+    return this.options.maxBodySize;
+  }
+
+  get bodyHighWaterMark(): number {
+    return this.options.bodyHighWaterMark;
+  }
+
+  bodyWanted(request: NetRequest): void {
+    // RFC 9110 10.1.1: the client waits for 100 (Continue) before sending the body; send it
+    // only when the handler reads, so a handler may refuse without receiving the body.
+    if (request === this.request && request.expectContinue && !this.continueSent && !this.response!.headersSent) {
+      this.continueSent = true;
+      this.write(CONTINUE_RESPONSE);
+    }
+  }
+
+  bodyBackpressure(request: NetRequest, paused: boolean): void {
+    if (request !== this.request) return;
+    if (paused) {
+      this.pauseReading();
+      // The reader is behind, not the client: time the handler, not the body.
+      if (this.wait === Wait.Body) this.arm(Wait.Response);
+    } else {
+      this.resumeReading();
+      if (!this.messageComplete && this.wait === Wait.Response) this.arm(Wait.Body);
+    }
+  }
+
+  // ---- ResponseOwner -----------------------------------------------------------------------
+
+  mayKeepAlive(response: NetResponse): boolean {
+    if (response !== this.response || !this.requestKeepAlive || this.draining || this.options.noKeepAlive) return false;
+    if (response.wantsClose) return false;
+    // The client holds back its body until 100 (Continue); answered without it, the connection's
+    // next bytes could be either that body or a new request, so it must close (RFC 9110 10.1.1).
+    if (!this.messageComplete && this.request!.expectContinue && !this.continueSent) return false;
+    return true;
+  }
+
+  writeResponse(response: NetResponse, data: string | Uint8Array): boolean {
+    if (response !== this.response) return false;
+    if (this.wait === Wait.Response) this.arm(Wait.Response);
+    return this.write(data);
+  }
+
+  writeResponseParts(response: NetResponse, parts: Array<string | Uint8Array>): boolean {
+    if (response !== this.response) return false;
+    if (this.wait === Wait.Response) this.arm(Wait.Response);
+    const socket = this.socket;
+    socket.cork();
+    let ok = true;
+    for (let i = 0; i < parts.length; i++) ok = this.write(parts[i]!);
+    socket.uncork();
+    return ok;
+  }
+
+  // ---- timers ------------------------------------------------------------------------------
+
+  private arm(wait: Wait): void {
+    const ms = this.timeoutFor(wait);
+    this.wait = wait;
+    if (ms > 0) this.setTimeout(ms);
+    else this.clearTimeout();
+  }
+
+  private timeoutFor(wait: Wait): number {
+    switch (wait) {
+      case Wait.Idle:
+        return this.options.keepAliveTimeout;
+      case Wait.Head:
+        return this.options.headerTimeout;
+      case Wait.Body:
+        return this.options.bodyTimeout;
+      case Wait.Response:
+        return this.options.responseTimeout;
+      case Wait.None:
+        return 0;
+    }
+  }
+}
+
+/** The HTTP/1.x protocol for a Listener: a task factory, and a 503 for connections over the limit. */
+export interface HttpProtocol {
+  factory: TaskFactory;
+  refuse: (socket: Socket) => void;
+  options: ResolvedHttpOptions;
+}
+
+export function httpProtocol(handler: Handler, options: HttpOptions = {}): HttpProtocol {
+  if (typeof handler !== 'function') {
+    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'the handler must be a function (req, res) => void | Promise<void>');
+  }
+  const resolved = resolveHttpOptions(options);
+  const serverHeader = resolved.serverName === null ? '' : `Server: ${resolved.serverName}\r\n`;
+  return {
+    options: resolved,
+    factory: (context) => new HttpTask(context, handler, resolved, serverHeader),
+    refuse: (socket) => socket.end(cannedResponse('PERCORE_ERR_SERVER_BUSY')),
+  };
+}

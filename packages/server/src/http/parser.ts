@@ -1,0 +1,678 @@
+import type { ErrorCode } from '../errors.js';
+import {
+  COLON, COMMA, CR, DQUOTE, BACKSLASH, EQUALS, FIELD_VALUE, HEX_VALUE, HTAB, LF, QDTEXT, QUOTED_PAIR,
+  SCHEME, SEMICOLON, SP, TARGET, TOKEN, equalsIgnoreCase,
+} from './chars.js';
+import type { HttpLimits } from './options.js';
+
+/**
+ * An incremental HTTP/1.x request parser (RFC 9112), written as an explicit state machine.
+ *
+ * `execute(data, offset)` consumes bytes until it needs more, completes a request head, completes
+ * a message, or meets an error; `event` says which, and the return value is where it stopped.
+ * Stopping at each head and message lets the connection run the handler outside the parse loop
+ * and answer pipelined requests strictly in order. Body bytes go to the sink as they arrive,
+ * as views of the input (no copies).
+ *
+ * Line states find the LF with `indexOf` and validate the line with byte tables. A line split
+ * across reads is kept (copied) until its LF arrives; that is the only path that copies.
+ */
+
+export interface ParserSink {
+  onBody(chunk: Buffer): void;
+}
+
+export const enum ParseEvent {
+  /** All input consumed; waiting for more. */
+  NeedMore,
+  /**
+   * A request head is complete: method, target, headers and framing are set, and stay set until
+   * the next request line begins. When `hasBody` is false the message is complete too.
+   */
+  HeadComplete,
+  /** The message (head and body) is complete. */
+  MessageComplete,
+  /** The input is malformed; `error` holds the code. The parser accepts nothing more. */
+  Error,
+}
+
+const enum State {
+  /** Before a request line: skip empty lines (RFC 9112 2.2). */
+  RequestLineStart,
+  RequestLineStartLF,
+  RequestLine,
+  HeaderLine,
+  BodyIdentity,
+  ChunkSizeLine,
+  ChunkData,
+  ChunkDataCR,
+  ChunkDataLF,
+  TrailerLine,
+  Dead,
+}
+
+/** A chunk-size line longer than this (with extensions) is refused. */
+const MAX_CHUNK_LINE = 4096;
+/** 2^52 > any body limit, and still an exact integer. */
+const MAX_CHUNK_SIZE_DIGITS = 13;
+const MAX_CONTENT_LENGTH_DIGITS = 15;
+
+export class RequestParser {
+  event = ParseEvent.NeedMore;
+  error: ErrorCode | null = null;
+
+  // The current message, valid from HeadComplete until the next request line.
+  method = '';
+  target = '';
+  versionMinor = 1;
+  /** Field names and values as sent, flattened: [name0, value0, name1, value1, ...]. */
+  headers: string[] = [];
+  trailers: string[] | null = null;
+  keepAlive = true;
+  chunked = false;
+  /** Content-Length of the body; 0 when there is none; -1 when chunked. */
+  contentLength = 0;
+  expectContinue = false;
+  /** Whether the message has a body (Content-Length > 0, or chunked). */
+  hasBody = false;
+
+  private state = State.RequestLineStart;
+  /** Bytes of the current head so far (request line, fields, CRLFs). */
+  private headBytes = 0;
+  private bodyRemaining = 0;
+  private bodyBytes = 0;
+
+  // Head facts gathered field by field, judged at the end of the head.
+  private hostCount = 0;
+  private contentLengthCount = 0;
+  private contentLengthInvalid = false;
+  private transferEncodingSeen = false;
+  private chunkedCount = 0;
+  private lastCodingIsChunked = false;
+  private otherCodings = 0;
+  private connectionClose = false;
+  private connectionKeepAlive = false;
+  private expectUnsupported = false;
+
+  // A line split across reads: its bytes so far.
+  private partial: Buffer[] = [];
+  private partialLength = 0;
+  // The last complete line: lineBuf[lineStart, lineEnd), CRLF excluded.
+  private lineBuf: Buffer = Buffer.alloc(0);
+  private lineStart = 0;
+  private lineEnd = 0;
+
+  constructor(
+    private readonly limits: HttpLimits,
+    private readonly sink: ParserSink,
+  ) {}
+
+  /** Whether the parser is between messages (nothing of a next request received yet). */
+  get idle(): boolean {
+    return this.state === State.RequestLineStart && this.partialLength === 0 && this.headBytes === 0;
+  }
+
+  /** Whether a body is still being received. */
+  get inBody(): boolean {
+    return this.state >= State.BodyIdentity && this.state <= State.TrailerLine;
+  }
+
+  execute(data: Buffer, offset: number): number {
+    let pos = offset;
+    const end = data.length;
+    this.event = ParseEvent.NeedMore;
+    while (pos < end) {
+      switch (this.state) {
+        case State.RequestLineStart: {
+          // RFC 9112 2.2: a server SHOULD ignore at least one empty line before the request-line.
+          const byte = data[pos]!;
+          if (byte === CR) {
+            this.headBytes++;
+            pos++;
+            this.state = State.RequestLineStartLF;
+            break;
+          }
+          if (byte === LF) return this.fail('PERCORE_ERR_BARE_LF', pos);
+          this.beginMessage();
+          this.state = State.RequestLine;
+          break;
+        }
+        case State.RequestLineStartLF: {
+          if (data[pos] !== LF) return this.fail('PERCORE_ERR_BARE_CR', pos);
+          pos++;
+          this.headBytes++;
+          if (this.headBytes > this.limits.maxHeaderSize) return this.fail('PERCORE_ERR_HEADERS_TOO_LARGE', pos);
+          this.state = State.RequestLineStart;
+          break;
+        }
+        case State.RequestLine: {
+          const limit = Math.min(this.limits.maxRequestLineLength, this.limits.maxHeaderSize - this.headBytes - 2);
+          const next = this.readLine(data, pos, limit, 'PERCORE_ERR_REQUEST_LINE_TOO_LONG');
+          if (next < 0) return next === NEED_MORE ? end : this.fail(this.pendingError!, pos);
+          this.headBytes += next - pos + this.consumedPartial;
+          pos = next;
+          const code = this.parseRequestLine();
+          if (code !== null) return this.fail(code, pos);
+          this.state = State.HeaderLine;
+          break;
+        }
+        case State.HeaderLine: {
+          const next = this.readLine(data, pos, this.limits.maxHeaderSize - this.headBytes - 2, 'PERCORE_ERR_HEADERS_TOO_LARGE');
+          if (next < 0) return next === NEED_MORE ? end : this.fail(this.pendingError!, pos);
+          this.headBytes += next - pos + this.consumedPartial;
+          pos = next;
+          if (this.lineEnd === this.lineStart) {
+            const code = this.finishHead();
+            if (code !== null) return this.fail(code, pos);
+            this.event = ParseEvent.HeadComplete;
+            return pos;
+          }
+          const code = this.parseField(this.headers);
+          if (code !== null) return this.fail(code, pos);
+          break;
+        }
+        case State.BodyIdentity: {
+          const take = Math.min(this.bodyRemaining, end - pos);
+          this.sink.onBody(data.subarray(pos, pos + take));
+          pos += take;
+          this.bodyRemaining -= take;
+          if (this.bodyRemaining === 0) return this.completeMessage(pos);
+          break;
+        }
+        case State.ChunkSizeLine: {
+          const next = this.readLine(data, pos, MAX_CHUNK_LINE, 'PERCORE_ERR_INVALID_CHUNK_EXTENSION');
+          if (next < 0) return next === NEED_MORE ? end : this.fail(this.pendingError!, pos);
+          pos = next;
+          const code = this.parseChunkSizeLine();
+          if (code !== null) return this.fail(code, pos);
+          break;
+        }
+        case State.ChunkData: {
+          const take = Math.min(this.bodyRemaining, end - pos);
+          this.sink.onBody(data.subarray(pos, pos + take));
+          pos += take;
+          this.bodyRemaining -= take;
+          if (this.bodyRemaining === 0) this.state = State.ChunkDataCR;
+          break;
+        }
+        case State.ChunkDataCR: {
+          // RFC 9112 7.1: chunk-data is followed by CRLF; anything else is a framing error.
+          if (data[pos] !== CR) return this.fail('PERCORE_ERR_INVALID_CHUNK_FRAMING', pos);
+          pos++;
+          this.state = State.ChunkDataLF;
+          break;
+        }
+        case State.ChunkDataLF: {
+          if (data[pos] !== LF) return this.fail('PERCORE_ERR_INVALID_CHUNK_FRAMING', pos);
+          pos++;
+          this.state = State.ChunkSizeLine;
+          break;
+        }
+        case State.TrailerLine: {
+          const next = this.readLine(data, pos, this.limits.maxHeaderSize - this.headBytes - 2, 'PERCORE_ERR_HEADERS_TOO_LARGE');
+          if (next < 0) return next === NEED_MORE ? end : this.fail(this.pendingError!, pos);
+          this.headBytes += next - pos + this.consumedPartial;
+          pos = next;
+          if (this.lineEnd === this.lineStart) return this.completeMessage(pos);
+          // RFC 9112 7.1.2: trailer fields have the syntax of header fields. They are reported
+          // apart from the headers and never change the framing.
+          this.trailers ??= [];
+          const code = this.parseField(this.trailers);
+          if (code !== null) return this.fail(code, pos);
+          break;
+        }
+        case State.Dead:
+          this.event = ParseEvent.Error;
+          return pos;
+      }
+    }
+    if (this.state === State.Dead) this.event = ParseEvent.Error;
+    return pos;
+  }
+
+  // ---- lines -------------------------------------------------------------------------------
+
+  /** Bytes of the completed line that came from earlier reads (so the caller can count them). */
+  private consumedPartial = 0;
+  private pendingError: ErrorCode | null = null;
+
+  /**
+   * Finds the end of a CRLF line starting at `pos`. On success returns the offset after the LF and
+   * sets lineBuf/lineStart/lineEnd. Otherwise returns NEED_MORE (the bytes are kept) or FAILED
+   * (pendingError says why). `limit` bounds the line's bytes, CRLF excluded.
+   */
+  private readLine(data: Buffer, pos: number, limit: number, tooLong: ErrorCode): number {
+    const lf = data.indexOf(LF, pos);
+    if (lf === -1) {
+      const length = data.length - pos;
+      if (this.partialLength + length > limit + 1) return this.failLine(tooLong);
+      // RFC 9112 2.2: a CR must be followed by LF. Catch a bare CR now rather than at the LF, so a
+      // peer cannot hold a broken line open.
+      const lastPartial = this.partialLength > 0 ? this.partial[this.partial.length - 1]! : null;
+      if (lastPartial !== null && lastPartial[lastPartial.length - 1] === CR) return this.failLine('PERCORE_ERR_BARE_CR');
+      const cr = data.indexOf(CR, pos);
+      if (cr !== -1 && cr < data.length - 1) return this.failLine('PERCORE_ERR_BARE_CR');
+      this.partial.push(Buffer.from(data.subarray(pos)));
+      this.partialLength += length;
+      return NEED_MORE;
+    }
+    if (this.partialLength + (lf - pos) > limit + 1) return this.failLine(tooLong);
+    this.consumedPartial = this.partialLength;
+    if (this.partialLength === 0) {
+      this.lineBuf = data;
+      this.lineStart = pos;
+      this.lineEnd = lf;
+    } else {
+      this.partial.push(data.subarray(pos, lf));
+      this.lineBuf = Buffer.concat(this.partial, this.partialLength + (lf - pos));
+      this.lineStart = 0;
+      this.lineEnd = this.lineBuf.length;
+      this.partial = [];
+      this.partialLength = 0;
+    }
+    // RFC 9112 2.2: lines end in CRLF. A lone LF is refused, as a peer that sends one may be
+    // read differently by another parser on the path.
+    if (this.lineEnd === this.lineStart || this.lineBuf[this.lineEnd - 1] !== CR) return this.failLine('PERCORE_ERR_BARE_LF');
+    this.lineEnd--;
+    // RFC 9112 2.2: a CR anywhere else in the line is bare.
+    const cr = this.lineBuf.indexOf(CR, this.lineStart);
+    if (cr !== -1 && cr < this.lineEnd) return this.failLine('PERCORE_ERR_BARE_CR');
+    return lf + 1;
+  }
+
+  private failLine(code: ErrorCode): number {
+    this.pendingError = code;
+    return FAILED;
+  }
+
+  // ---- request line (RFC 9112 3) -----------------------------------------------------------
+
+  private parseRequestLine(): ErrorCode | null {
+    const buf = this.lineBuf;
+    const start = this.lineStart;
+    const end = this.lineEnd;
+    // RFC 9112 3: request-line = method SP request-target SP HTTP-version, single SPs only.
+    for (let i = start; i < end; i++) {
+      const byte = buf[i]!;
+      if (byte === HTAB) return 'PERCORE_ERR_INVALID_REQUEST_LINE';
+      if (byte === CR) return 'PERCORE_ERR_BARE_CR';
+    }
+    const sp1 = buf.indexOf(SP, start);
+    if (sp1 === -1 || sp1 >= end || sp1 === start) return 'PERCORE_ERR_INVALID_REQUEST_LINE';
+    for (let i = start; i < sp1; i++) if (TOKEN[buf[i]!] === 0) return 'PERCORE_ERR_INVALID_METHOD';
+    this.method = methodString(buf, start, sp1);
+    // RFC 9110 9.3.6: CONNECT asks for a tunnel, which this server does not provide.
+    if (this.method === 'CONNECT') return 'PERCORE_ERR_METHOD_NOT_IMPLEMENTED';
+
+    const targetStart = sp1 + 1;
+    const sp2 = buf.indexOf(SP, targetStart);
+    if (sp2 === -1 || sp2 >= end || sp2 === targetStart) return 'PERCORE_ERR_INVALID_REQUEST_LINE';
+    if (buf.indexOf(SP, sp2 + 1) !== -1 && buf.indexOf(SP, sp2 + 1) < end) return 'PERCORE_ERR_INVALID_REQUEST_LINE';
+    for (let i = targetStart; i < sp2; i++) if (TARGET[buf[i]!] === 0) return 'PERCORE_ERR_INVALID_TARGET';
+    const targetCode = this.checkTargetForm(buf, targetStart, sp2);
+    if (targetCode !== null) return targetCode;
+
+    const versionCode = this.parseVersion(buf, sp2 + 1, end);
+    if (versionCode !== null) return versionCode;
+    this.target = sp2 - targetStart === 1 && buf[targetStart] === 0x2f ? '/' : buf.toString('latin1', targetStart, sp2);
+    return null;
+  }
+
+  /** RFC 9112 3.2: origin-form, absolute-form, and asterisk-form (OPTIONS only). */
+  private checkTargetForm(buf: Buffer, start: number, end: number): ErrorCode | null {
+    const first = buf[start]!;
+    if (first === 0x2f /* / */) return null;
+    if (first === 0x2a /* * */ && end - start === 1) {
+      // RFC 9112 3.2.4: asterisk-form is only used for a server-wide OPTIONS request.
+      return this.method === 'OPTIONS' ? null : 'PERCORE_ERR_INVALID_TARGET';
+    }
+    // RFC 9112 3.2.2: absolute-form, scheme "://" ... (authority-form is CONNECT's alone, 3.2.3).
+    if (!((first | 0x20) >= 0x61 && (first | 0x20) <= 0x7a)) return 'PERCORE_ERR_INVALID_TARGET';
+    let i = start + 1;
+    while (i < end && SCHEME[buf[i]!] === 1) i++;
+    if (end - i >= 3 && buf[i] === COLON && buf[i + 1] === 0x2f && buf[i + 2] === 0x2f) return null;
+    return 'PERCORE_ERR_INVALID_TARGET';
+  }
+
+  /** RFC 9112 2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT; this server speaks 1.0 and 1.1. */
+  private parseVersion(buf: Buffer, start: number, end: number): ErrorCode | null {
+    if (
+      end - start !== 8 ||
+      buf[start] !== 0x48 || buf[start + 1] !== 0x54 || buf[start + 2] !== 0x54 || buf[start + 3] !== 0x50 ||
+      buf[start + 4] !== 0x2f || buf[start + 6] !== 0x2e
+    ) {
+      return 'PERCORE_ERR_INVALID_VERSION';
+    }
+    const major = buf[start + 5]! - 0x30;
+    const minor = buf[start + 7]! - 0x30;
+    if (major < 0 || major > 9 || minor < 0 || minor > 9) return 'PERCORE_ERR_INVALID_VERSION';
+    if (major !== 1 || minor > 1) return 'PERCORE_ERR_VERSION_NOT_SUPPORTED';
+    this.versionMinor = minor;
+    return null;
+  }
+
+  // ---- fields (RFC 9112 5) -----------------------------------------------------------------
+
+  private parseField(into: string[]): ErrorCode | null {
+    const buf = this.lineBuf;
+    const start = this.lineStart;
+    const end = this.lineEnd;
+    const first = buf[start]!;
+    // RFC 9112 5.2: a server MUST reject obs-fold with 400 (or replace it; we reject).
+    if (first === SP || first === HTAB) return 'PERCORE_ERR_OBSOLETE_LINE_FOLDING';
+    let colon = start;
+    while (colon < end && TOKEN[buf[colon]!] === 1) colon++;
+    if (colon === end) return 'PERCORE_ERR_INVALID_HEADER_NAME';
+    if (buf[colon] !== COLON) {
+      // RFC 9112 5.1: no whitespace is allowed between the field name and colon; a server MUST
+      // reject such a message with 400, since proxies may read the name differently.
+      if (buf[colon] === SP || buf[colon] === HTAB) {
+        let i = colon;
+        while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
+        if (i < end && buf[i] === COLON && colon > start) return 'PERCORE_ERR_WHITESPACE_BEFORE_COLON';
+      }
+      return 'PERCORE_ERR_INVALID_HEADER_NAME';
+    }
+    if (colon === start) return 'PERCORE_ERR_INVALID_HEADER_NAME';
+
+    // RFC 9112 5: field-line = field-name ":" OWS field-value OWS.
+    let valueStart = colon + 1;
+    while (valueStart < end && (buf[valueStart] === SP || buf[valueStart] === HTAB)) valueStart++;
+    let valueEnd = end;
+    while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
+    for (let i = valueStart; i < valueEnd; i++) {
+      const byte = buf[i]!;
+      if (FIELD_VALUE[byte] === 0) {
+        // RFC 9112 2.2: a CR not followed by LF is invalid; RFC 9110 5.5: so are other controls.
+        return byte === CR ? 'PERCORE_ERR_BARE_CR' : 'PERCORE_ERR_INVALID_HEADER_VALUE';
+      }
+    }
+    if (into.length >= this.limits.maxHeaderCount * 2) return 'PERCORE_ERR_TOO_MANY_HEADERS';
+    if (into === this.headers) this.noteHeader(buf, start, colon, valueStart, valueEnd);
+    into.push(buf.toString('latin1', start, colon), buf.toString('latin1', valueStart, valueEnd));
+    return null;
+  }
+
+  /** Records what the head's judgement needs from the fields that frame or route the message. */
+  private noteHeader(buf: Buffer, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
+    switch (nameEnd - nameStart) {
+      case 4:
+        if (equalsIgnoreCase(buf, nameStart, nameEnd, 'host')) this.hostCount++;
+        return;
+      case 6:
+        if (equalsIgnoreCase(buf, nameStart, nameEnd, 'expect')) {
+          // RFC 9110 10.1.1: 100-continue is the only expectation defined.
+          if (equalsIgnoreCase(buf, valueStart, valueEnd, '100-continue')) this.expectContinue = true;
+          else this.expectUnsupported = true;
+        }
+        return;
+      case 10:
+        if (equalsIgnoreCase(buf, nameStart, nameEnd, 'connection')) this.noteConnection(buf, valueStart, valueEnd);
+        return;
+      case 14:
+        if (equalsIgnoreCase(buf, nameStart, nameEnd, 'content-length')) this.noteContentLength(buf, valueStart, valueEnd);
+        return;
+      case 17:
+        if (equalsIgnoreCase(buf, nameStart, nameEnd, 'transfer-encoding')) this.noteTransferEncoding(buf, valueStart, valueEnd);
+        return;
+    }
+  }
+
+  /** RFC 9110 8.6: Content-Length = 1*DIGIT. Lists, signs and repeats are refused (RFC 9112 6.3). */
+  private noteContentLength(buf: Buffer, start: number, end: number): void {
+    this.contentLengthCount++;
+    if (end === start || end - start > MAX_CONTENT_LENGTH_DIGITS) {
+      this.contentLengthInvalid = true;
+      return;
+    }
+    let value = 0;
+    for (let i = start; i < end; i++) {
+      const digit = buf[i]! - 0x30;
+      if (digit < 0 || digit > 9) {
+        this.contentLengthInvalid = true;
+        return;
+      }
+      value = value * 10 + digit;
+    }
+    this.contentLength = value;
+  }
+
+  /** RFC 9112 6.1: Transfer-Encoding is a comma list of codings, across all its field lines. */
+  private noteTransferEncoding(buf: Buffer, start: number, end: number): void {
+    this.transferEncodingSeen = true;
+    for (let s = nextListElement(buf, start, end); s !== -1; s = nextListElement(buf, listElementEnd + 1, end)) {
+      if (equalsIgnoreCase(buf, s, listElementEnd, 'chunked')) {
+        this.chunkedCount++;
+        this.lastCodingIsChunked = true;
+      } else {
+        this.otherCodings++;
+        this.lastCodingIsChunked = false;
+      }
+    }
+  }
+
+  /** RFC 9110 7.6.1: Connection is a comma list of options. */
+  private noteConnection(buf: Buffer, start: number, end: number): void {
+    for (let s = nextListElement(buf, start, end); s !== -1; s = nextListElement(buf, listElementEnd + 1, end)) {
+      if (equalsIgnoreCase(buf, s, listElementEnd, 'close')) this.connectionClose = true;
+      else if (equalsIgnoreCase(buf, s, listElementEnd, 'keep-alive')) this.connectionKeepAlive = true;
+    }
+  }
+
+  /** Judges the complete head: routing and framing rules that need every field. */
+  private finishHead(): ErrorCode | null {
+    const http10 = this.versionMinor === 0;
+    // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, and to any
+    // request with more than one Host field line.
+    if (this.hostCount > 1) return 'PERCORE_ERR_DUPLICATE_HOST';
+    if (this.hostCount === 0 && !http10) return 'PERCORE_ERR_MISSING_HOST';
+    // RFC 9112 6.3 (5): an invalid Content-Length is unrecoverable framing; repeats are refused too,
+    // even equal ones, rather than guessed at.
+    if (this.contentLengthInvalid) return 'PERCORE_ERR_INVALID_CONTENT_LENGTH';
+    if (this.contentLengthCount > 1) return 'PERCORE_ERR_DUPLICATE_CONTENT_LENGTH';
+    if (this.transferEncodingSeen) {
+      // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 means faulty framing.
+      if (http10) return 'PERCORE_ERR_TRANSFER_ENCODING_ON_HTTP10';
+      // RFC 9112 6.3 (3): both framings at once is how requests are smuggled; refuse it.
+      if (this.contentLengthCount > 0) return 'PERCORE_ERR_CONTENT_LENGTH_WITH_TRANSFER_ENCODING';
+      // RFC 9112 6.3 (4): chunked must be the final coding, applied once (6.1), or the length is
+      // unknowable and the server MUST answer 400.
+      if (!this.lastCodingIsChunked || this.chunkedCount !== 1) return 'PERCORE_ERR_CHUNKED_NOT_FINAL';
+      // RFC 9112 6.1: a coding the server does not understand SHOULD get 501.
+      if (this.otherCodings > 0) return 'PERCORE_ERR_UNSUPPORTED_TRANSFER_CODING';
+      this.chunked = true;
+      this.contentLength = -1;
+    }
+    // RFC 9110 10.1.1: an HTTP/1.0 client cannot expect 100-continue; the expectation is ignored.
+    if (http10) this.expectContinue = false;
+    else if (this.expectUnsupported) return 'PERCORE_ERR_EXPECTATION_FAILED';
+    if (this.contentLength > this.limits.maxBodySize) return 'PERCORE_ERR_BODY_TOO_LARGE';
+    // RFC 9112 9.3: 1.1 persists unless "close"; 1.0 persists only with "keep-alive".
+    this.keepAlive = !this.connectionClose && (!http10 || this.connectionKeepAlive);
+
+    if (this.chunked) {
+      this.hasBody = true;
+      this.state = State.ChunkSizeLine;
+    } else if (this.contentLength > 0) {
+      this.hasBody = true;
+      this.state = State.BodyIdentity;
+      this.bodyRemaining = this.contentLength;
+    } else {
+      // RFC 9112 6.3 (7): a request with neither Content-Length nor Transfer-Encoding has no
+      // body, so the head completes the message.
+      this.state = State.RequestLineStart;
+      this.headBytes = 0;
+    }
+    return null;
+  }
+
+  // ---- chunked (RFC 9112 7.1) --------------------------------------------------------------
+
+  private parseChunkSizeLine(): ErrorCode | null {
+    const buf = this.lineBuf;
+    const end = this.lineEnd;
+    let i = this.lineStart;
+    let size = 0;
+    // chunk-size = 1*HEXDIG
+    while (i < end && HEX_VALUE[buf[i]!]! >= 0) {
+      size = size * 16 + HEX_VALUE[buf[i]!]!;
+      i++;
+    }
+    const digits = i - this.lineStart;
+    if (digits === 0) return 'PERCORE_ERR_INVALID_CHUNK_SIZE';
+    if (digits > MAX_CHUNK_SIZE_DIGITS) {
+      // Leading zeros are legal; only significant digits count.
+      let significant = this.lineStart;
+      while (significant < i && buf[significant] === 0x30) significant++;
+      if (i - significant > MAX_CHUNK_SIZE_DIGITS) return 'PERCORE_ERR_BODY_TOO_LARGE';
+    }
+    if (i < end && buf[i] !== SEMICOLON && buf[i] !== SP && buf[i] !== HTAB) return 'PERCORE_ERR_INVALID_CHUNK_SIZE';
+    const extensionCode = parseChunkExtensions(buf, i, end);
+    if (extensionCode !== null) return extensionCode;
+
+    this.bodyBytes += size;
+    if (this.bodyBytes > this.limits.maxBodySize) return 'PERCORE_ERR_BODY_TOO_LARGE';
+    if (size === 0) {
+      this.state = State.TrailerLine;
+      this.headBytes = 0;
+    } else {
+      this.state = State.ChunkData;
+      this.bodyRemaining = size;
+    }
+    return null;
+  }
+
+  // ---- message boundaries ------------------------------------------------------------------
+
+  private completeMessage(pos: number): number {
+    this.state = State.RequestLineStart;
+    this.headBytes = 0;
+    this.event = ParseEvent.MessageComplete;
+    return pos;
+  }
+
+  /**
+   * Clears the previous message's state as the next request line begins. Until then the owner may
+   * read the head's fields and the trailers; the headers array is handed over, never reused.
+   */
+  private beginMessage(): void {
+    this.headers = [];
+    this.trailers = null;
+    this.method = '';
+    this.target = '';
+    this.versionMinor = 1;
+    this.keepAlive = true;
+    this.chunked = false;
+    this.contentLength = 0;
+    this.expectContinue = false;
+    this.hasBody = false;
+    this.bodyRemaining = 0;
+    this.bodyBytes = 0;
+    this.hostCount = 0;
+    this.contentLengthCount = 0;
+    this.contentLengthInvalid = false;
+    this.transferEncodingSeen = false;
+    this.chunkedCount = 0;
+    this.lastCodingIsChunked = false;
+    this.otherCodings = 0;
+    this.connectionClose = false;
+    this.connectionKeepAlive = false;
+    this.expectUnsupported = false;
+  }
+
+  private fail(code: ErrorCode, pos: number): number {
+    this.state = State.Dead;
+    this.error = code;
+    this.event = ParseEvent.Error;
+    this.partial = [];
+    this.partialLength = 0;
+    return pos;
+  }
+}
+
+const NEED_MORE = -1;
+const FAILED = -2;
+
+/** Common methods as interned strings, so the hot path allocates none. */
+function methodString(buf: Buffer, start: number, end: number): string {
+  const length = end - start;
+  const b0 = buf[start];
+  if (length === 3 && b0 === 0x47 && buf[start + 1] === 0x45 && buf[start + 2] === 0x54) return 'GET';
+  if (length === 4 && b0 === 0x50 && buf[start + 1] === 0x4f && buf[start + 2] === 0x53 && buf[start + 3] === 0x54) return 'POST';
+  if (length === 4 && b0 === 0x48 && buf[start + 1] === 0x45 && buf[start + 2] === 0x41 && buf[start + 3] === 0x44) return 'HEAD';
+  return buf.toString('latin1', start, end);
+}
+
+/**
+ * Steps through a comma list (RFC 9110 5.6.1) without allocating: returns the next element's
+ * start after `from`, OWS trimmed, with its end in `listElementEnd`; -1 when the list is done.
+ * Empty elements are skipped.
+ */
+let listElementEnd = 0;
+function nextListElement(buf: Buffer, from: number, end: number): number {
+  let i = from;
+  while (i < end) {
+    let elementEnd = i;
+    while (elementEnd < end && buf[elementEnd] !== COMMA) elementEnd++;
+    let s = i;
+    let e = elementEnd;
+    while (s < e && (buf[s] === SP || buf[s] === HTAB)) s++;
+    while (e > s && (buf[e - 1] === SP || buf[e - 1] === HTAB)) e--;
+    if (e > s) {
+      listElementEnd = e;
+      return s;
+    }
+    i = elementEnd + 1;
+  }
+  return -1;
+}
+
+/**
+ * RFC 9112 7.1.1: chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ),
+ * chunk-ext-val = token / quoted-string. Extensions are validated, then ignored. Whitespace that
+ * leads to no ';' is outside the grammar and refused.
+ */
+function parseChunkExtensions(buf: Buffer, start: number, end: number): ErrorCode | null {
+  let i = start;
+  while (i < end) {
+    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
+    if (i === end || buf[i] !== SEMICOLON) return 'PERCORE_ERR_INVALID_CHUNK_EXTENSION';
+    i++;
+    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
+    const nameStart = i;
+    while (i < end && TOKEN[buf[i]!] === 1) i++;
+    if (i === nameStart) return 'PERCORE_ERR_INVALID_CHUNK_EXTENSION';
+    let j = i;
+    while (j < end && (buf[j] === SP || buf[j] === HTAB)) j++;
+    if (j === end || buf[j] !== EQUALS) continue;
+    i = j + 1;
+    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
+    if (i < end && buf[i] === DQUOTE) {
+      i = skipQuotedString(buf, i + 1, end);
+      if (i < 0) return 'PERCORE_ERR_INVALID_CHUNK_EXTENSION';
+    } else {
+      const valueStart = i;
+      while (i < end && TOKEN[buf[i]!] === 1) i++;
+      if (i === valueStart) return 'PERCORE_ERR_INVALID_CHUNK_EXTENSION';
+    }
+  }
+  return null;
+}
+
+/** RFC 9110 5.6.4: returns the offset after a quoted-string's closing quote, or -1. */
+function skipQuotedString(buf: Buffer, from: number, end: number): number {
+  let i = from;
+  while (i < end) {
+    const byte = buf[i]!;
+    if (byte === DQUOTE) return i + 1;
+    if (byte === BACKSLASH) {
+      if (i + 1 === end || QUOTED_PAIR[buf[i + 1]!] === 0) return -1;
+      i += 2;
+    } else if (QDTEXT[byte] === 0) {
+      return -1;
+    } else {
+      i++;
+    }
+  }
+  return -1;
+}

@@ -1,0 +1,307 @@
+import { PercoreError } from '../errors.js';
+import type { HeaderValue, HttpResponse } from './api.js';
+import { TOKEN } from './chars.js';
+import { httpDate } from './date.js';
+import { statusHasNoBody, statusLine } from './status.js';
+
+/** What a response needs from the connection it answers on. */
+export interface ResponseOwner {
+  /** Whether the connection may persist after this response (request, options, shutdown). */
+  mayKeepAlive(response: NetResponse): boolean;
+  /** A prefix of header lines the server adds to every response ('' or 'Server: x\r\n'). */
+  readonly serverHeader: string;
+  /** Writes to the socket; false once its buffer is full. */
+  writeResponse(response: NetResponse, data: string | Uint8Array): boolean;
+  /** Writes several pieces as one (corked) write. */
+  writeResponseParts(response: NetResponse, parts: Array<string | Uint8Array>): boolean;
+  /** The response finished; `keepAlive` says whether the connection may persist. */
+  responseFinished(response: NetResponse): void;
+}
+
+const enum Framing {
+  /** Content-Length known up front. */
+  Fixed,
+  /** HTTP/1.1 chunked (RFC 9112 7.1). */
+  Chunked,
+  /** HTTP/1.0 without a length: the body ends when the connection closes (RFC 9112 6.3 (8)). */
+  CloseDelimited,
+  /** HEAD, 1xx, 204 and 304: no body at all. */
+  None,
+}
+
+const LAST_CHUNK = '0\r\n\r\n';
+
+/**
+ * A response on the `net` engine. The head is built as one string and goes out with the first
+ * body bytes in a single write; status and headers are plain fields until then.
+ */
+export class NetResponse implements HttpResponse {
+  status = 200;
+  /** Whether the connection may persist after this response; decided when the head is built. */
+  keepAlive = false;
+  private names: string[] | null = null;
+  private lowerNames: string[] | null = null;
+  private values: string[] | null = null;
+  private sentHead = false;
+  private done = false;
+  private abortedFlag = false;
+  private framing = Framing.Fixed;
+  /** For a streamed body with a declared Content-Length: bytes promised and sent. */
+  private declaredLength = -1;
+  private sentLength = 0;
+  private closeRequested = false;
+  private abortController: AbortController | null = null;
+  private abortCallbacks: Array<() => void> | null = null;
+  private drainWaiters: Array<() => void> | null = null;
+
+  constructor(
+    private readonly owner: ResponseOwner,
+    /** @internal */ readonly isHead: boolean,
+    /** @internal */ readonly http10: boolean,
+  ) {}
+
+  get headersSent(): boolean {
+    return this.sentHead;
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  get aborted(): boolean {
+    return this.abortedFlag;
+  }
+
+  get signal(): AbortSignal {
+    if (this.abortController === null) {
+      this.abortController = new AbortController();
+      if (this.abortedFlag) this.abortController.abort(new PercoreError('PERCORE_ERR_ABORTED'));
+    }
+    return this.abortController.signal;
+  }
+
+  onAborted(callback: () => void): void {
+    if (this.abortedFlag) {
+      queueMicrotask(callback);
+      return;
+    }
+    (this.abortCallbacks ??= []).push(callback);
+  }
+
+  setHeader(name: string, value: HeaderValue): this {
+    if (this.sentHead) throw new PercoreError('PERCORE_ERR_HEADERS_SENT', `cannot set ${name}`);
+    const lower = checkHeaderName(name);
+    const text = Array.isArray(value) ? value.join(', ') : String(value);
+    checkHeaderValue(name, text);
+    switch (lower) {
+      case 'content-length':
+        // Framing is the server's: a declared length is honoured for streaming, and end() always
+        // sends the true length.
+        if (!/^\d{1,15}$/.test(text)) throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `Content-Length: ${text}`);
+        this.declaredLength = Number(text);
+        return this;
+      case 'transfer-encoding':
+        throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', 'Transfer-Encoding is set by the server');
+      case 'connection':
+        // RFC 9110 7.6.1: only "close" means anything to this server; it writes the field itself.
+        this.closeRequested = /(^|,)\s*close\s*(,|$)/i.test(text);
+        return this;
+    }
+    this.removeLower(lower);
+    (this.names ??= []).push(name);
+    (this.lowerNames ??= []).push(lower);
+    (this.values ??= []).push(text);
+    return this;
+  }
+
+  getHeader(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    if (lower === 'content-length') return this.declaredLength >= 0 ? String(this.declaredLength) : undefined;
+    const index = this.lowerNames?.indexOf(lower) ?? -1;
+    return index === -1 ? undefined : this.values![index];
+  }
+
+  removeHeader(name: string): this {
+    if (this.sentHead) throw new PercoreError('PERCORE_ERR_HEADERS_SENT', `cannot remove ${name}`);
+    const lower = name.toLowerCase();
+    if (lower === 'content-length') this.declaredLength = -1;
+    else if (lower === 'connection') this.closeRequested = false;
+    else this.removeLower(lower);
+    return this;
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    if (this.abortedFlag) return false;
+    if (this.done) throw new PercoreError('PERCORE_ERR_RESPONSE_FINISHED', 'write after end');
+    const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    if (!this.sentHead) {
+      const head = this.buildHead(this.declaredLength);
+      if (length === 0 || this.framing === Framing.None) return this.owner.writeResponse(this, head);
+      return this.owner.writeResponseParts(this, this.frame(head, chunk, length));
+    }
+    if (length === 0 || this.framing === Framing.None) return true;
+    return this.owner.writeResponseParts(this, this.frame('', chunk, length));
+  }
+
+  drain(): Promise<void> {
+    if (this.abortedFlag || this.done) return Promise.resolve();
+    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
+  }
+
+  end(body?: string | Uint8Array): void {
+    if (this.abortedFlag) return;
+    if (this.done) throw new PercoreError('PERCORE_ERR_RESPONSE_FINISHED', 'end called twice');
+    if (!this.sentHead) {
+      // The whole response at once: head and body in one write, with the exact length.
+      const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+      const head = this.buildHead(length);
+      this.done = true;
+      if (length === 0 || this.framing === Framing.None) this.owner.writeResponse(this, head);
+      else if (typeof body === 'string') this.owner.writeResponse(this, head + body);
+      else this.owner.writeResponseParts(this, [head, body!]);
+    } else {
+      const parts: Array<string | Uint8Array> = [];
+      const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+      if (length > 0 && this.framing !== Framing.None) parts.push(...this.frame('', body!, length));
+      if (this.framing === Framing.Chunked) parts.push(LAST_CHUNK);
+      // A declared length that was not met leaves the message short: the connection must close.
+      if (this.framing === Framing.Fixed && this.sentLength !== this.declaredLength) this.keepAlive = false;
+      this.done = true;
+      if (parts.length > 0) this.owner.writeResponseParts(this, parts);
+    }
+    this.settleDrainWaiters();
+    this.owner.responseFinished(this);
+  }
+
+  /** @internal The client went away, or the exchange timed out: nothing more will be sent. */
+  abort(): void {
+    if (this.abortedFlag || this.done) return;
+    this.abortedFlag = true;
+    this.done = true;
+    this.settleDrainWaiters();
+    this.abortController?.abort(new PercoreError('PERCORE_ERR_ABORTED'));
+    const callbacks = this.abortCallbacks;
+    this.abortCallbacks = null;
+    if (callbacks !== null) for (const callback of callbacks) callback();
+  }
+
+  /** @internal The socket drained. */
+  drained(): void {
+    this.settleDrainWaiters();
+  }
+
+  /** @internal Replaces whatever the handler set with an error reply, if the head is not out yet. */
+  resetForError(status: number): void {
+    this.status = status;
+    this.names = this.lowerNames = this.values = null;
+    this.declaredLength = -1;
+    this.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  }
+
+  /** @internal Whether the client asked to close or the response must close the connection. */
+  get wantsClose(): boolean {
+    return this.closeRequested;
+  }
+
+  private buildHead(contentLength: number): string {
+    const status = this.status;
+    if (!Number.isInteger(status) || status < 100 || status > 999) {
+      throw new PercoreError('PERCORE_ERR_INVALID_STATUS', String(status));
+    }
+    this.sentHead = true;
+    let keepAlive = this.owner.mayKeepAlive(this);
+    let framing: string;
+    if (statusHasNoBody(status)) {
+      this.framing = Framing.None;
+      framing = '';
+    } else if (this.isHead) {
+      // RFC 9110 9.3.2: HEAD gets the head GET would, without content.
+      this.framing = Framing.None;
+      framing = contentLength >= 0 ? `Content-Length: ${contentLength}\r\n` : '';
+    } else if (contentLength >= 0) {
+      this.framing = Framing.Fixed;
+      this.declaredLength = contentLength;
+      framing = `Content-Length: ${contentLength}\r\n`;
+    } else if (!this.http10) {
+      this.framing = Framing.Chunked;
+      framing = 'Transfer-Encoding: chunked\r\n';
+    } else {
+      // RFC 9112 6.3 (8): with no length and no chunked (HTTP/1.0), the close ends the body.
+      this.framing = Framing.CloseDelimited;
+      framing = '';
+      keepAlive = false;
+    }
+    this.keepAlive = keepAlive;
+
+    let head = statusLine(status);
+    const lowerNames = this.lowerNames;
+    if (lowerNames === null || !lowerNames.includes('date')) head += `Date: ${httpDate()}\r\n`;
+    head += this.owner.serverHeader;
+    if (lowerNames !== null) {
+      const names = this.names!;
+      const values = this.values!;
+      for (let i = 0; i < names.length; i++) head += `${names[i]}: ${values[i]}\r\n`;
+    }
+    head += framing;
+    // RFC 9112 9.3: an HTTP/1.0 client keeps the connection only when told "keep-alive"; an
+    // HTTP/1.1 client keeps it unless told "close".
+    if (!keepAlive) head += 'Connection: close\r\n\r\n';
+    else if (this.http10) head += 'Connection: keep-alive\r\n\r\n';
+    else head += '\r\n';
+    return head;
+  }
+
+  /** The pieces that put `chunk` on the wire under the response's framing, after `head`. */
+  private frame(head: string, chunk: string | Uint8Array, length: number): Array<string | Uint8Array> {
+    if (this.framing === Framing.Chunked) return [`${head}${length.toString(16)}\r\n`, chunk, '\r\n'];
+    if (this.framing === Framing.Fixed) {
+      this.sentLength += length;
+      if (this.sentLength > this.declaredLength) {
+        throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `body exceeds Content-Length ${this.declaredLength}`);
+      }
+    }
+    return head === '' ? [chunk] : [head, chunk];
+  }
+
+  private settleDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    if (waiters === null) return;
+    this.drainWaiters = null;
+    for (const resolve of waiters) resolve();
+  }
+
+  private removeLower(lower: string): void {
+    const lowerNames = this.lowerNames;
+    if (lowerNames === null) return;
+    for (let i = lowerNames.length - 1; i >= 0; i--) {
+      if (lowerNames[i] === lower) {
+        lowerNames.splice(i, 1);
+        this.names!.splice(i, 1);
+        this.values!.splice(i, 1);
+      }
+    }
+  }
+}
+
+function checkHeaderName(name: string): string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `invalid name ${JSON.stringify(name)}`);
+  }
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code > 0x7f || TOKEN[code] === 0) {
+      throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `invalid name ${JSON.stringify(name)}`);
+    }
+  }
+  return name.toLowerCase();
+}
+
+/** RFC 9110 5.5: values of visible ASCII, SP and HTAB only; CR and LF would split the response. */
+function checkHeaderValue(name: string, value: string): void {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || code >= 0x7f) {
+      throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `invalid value for ${name}`);
+    }
+  }
+}

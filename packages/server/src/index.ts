@@ -1,0 +1,18 @@
+export { errorCatalog, PercoreError, isPercoreError, statusForError, type ErrorCode } from './errors.js';
+
+export { Scheduler, stderrLogger, type Logger, type SchedulerOptions, type SchedulerStats } from './scheduler/scheduler.js';
+export { Task, DEFAULT_LINGER_MS, type CloseReason, type TaskContext, type TaskFactory } from './scheduler/task.js';
+export { TimerWheel, Timer, type TimerTarget, type TimerWheelOptions } from './scheduler/timer-wheel.js';
+export { Listener, DEFAULT_MAX_CONNECTIONS, type ListenerOptions, type ListenerStats, type CloseOptions } from './scheduler/listener.js';
+
+export type { Handler, HttpRequest, HttpResponse, HeaderValue, BodyReadOptions } from './http/api.js';
+export { httpProtocol, HttpTask, type HttpProtocol } from './http/connection.js';
+export { RequestParser, ParseEvent, type ParserSink } from './http/parser.js';
+export {
+  defaultHttpOptions, noTimeouts, resolveHttpOptions,
+  type HttpOptions, type HttpLimits, type HttpTimeouts, type ResolvedHttpOptions,
+} from './http/options.js';
+
+export { respProtocol, RespTask } from './protocols/resp.js';
+
+export { createHttpServer, HttpServer, type HttpServerOptions, type ListenAddress } from './server.js';

@@ -1,0 +1,144 @@
+import { PercoreError, type ErrorCode } from '../errors.js';
+import { TimerWheel } from './timer-wheel.js';
+import type { Task } from './task.js';
+
+/** Where the scheduler reports what it isolated. One line per event; the default writes to stderr. */
+export interface Logger {
+  error(code: ErrorCode, message: string, error?: unknown): void;
+}
+
+export const stderrLogger: Logger = {
+  error(code, message, error) {
+    const detail = error instanceof Error ? `: ${error.stack ?? error.message}` : error === undefined ? '' : `: ${String(error)}`;
+    process.stderr.write(`percore[${process.pid}] ${code} ${message}${detail}\n`);
+  },
+};
+
+export interface SchedulerOptions {
+  /** Milliseconds per tick of the timer wheel (default 50). */
+  timerResolutionMs?: number;
+  logger?: Logger;
+}
+
+export interface SchedulerStats {
+  /** Tasks open now. */
+  liveTasks: number;
+  /** The most tasks open at once. */
+  peakTasks: number;
+  openedTasks: number;
+  closedTasks: number;
+  /** Tasks closed because their code threw, and deferred callbacks that threw. */
+  taskErrors: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Timers pending in the wheel. */
+  pendingTimers: number;
+}
+
+/**
+ * One per worker: Hellepoll's scheduler in Node terms. It owns the live tasks, one timer wheel,
+ * the deferred-callback queue and the stats, and it isolates failures: a task that throws is
+ * closed with a logged error code while every other task carries on.
+ */
+export class Scheduler {
+  readonly timers: TimerWheel;
+  readonly logger: Logger;
+  private readonly tasks = new Set<Task>();
+  private deferred: Array<() => void> = [];
+  private deferScheduled = false;
+  private readonly runDeferredBound = () => this.runDeferred();
+  private peak = 0;
+  private opened = 0;
+  private closed = 0;
+  private errors = 0;
+  /** Bytes of tasks already closed; live tasks are added when stats are read. */
+  private closedBytesIn = 0;
+  private closedBytesOut = 0;
+
+  constructor(options: SchedulerOptions = {}) {
+    this.logger = options.logger ?? stderrLogger;
+    this.timers = new TimerWheel({
+      resolutionMs: options.timerResolutionMs,
+      onError: (error) => this.reportError('a timer callback threw', error),
+    });
+  }
+
+  /** Runs `fn` on a later turn of the event loop, after I/O: Hellepoll's add_callback. */
+  defer(fn: () => void): void {
+    this.deferred.push(fn);
+    if (!this.deferScheduled) {
+      this.deferScheduled = true;
+      setImmediate(this.runDeferredBound);
+    }
+  }
+
+  /** The tasks open now. */
+  liveTasks(): IterableIterator<Task> {
+    return this.tasks.values();
+  }
+
+  stats(): SchedulerStats {
+    let bytesIn = this.closedBytesIn;
+    let bytesOut = this.closedBytesOut;
+    for (const task of this.tasks) {
+      bytesIn += task.bytesRead;
+      bytesOut += task.bytesWritten;
+    }
+    return {
+      liveTasks: this.tasks.size,
+      peakTasks: this.peak,
+      openedTasks: this.opened,
+      closedTasks: this.closed,
+      taskErrors: this.errors,
+      bytesIn,
+      bytesOut,
+      pendingTimers: this.timers.size,
+    };
+  }
+
+  /** Closes every live task and stops the timer wheel. */
+  closeAll(): void {
+    for (const task of this.tasks) task.close('shutdown');
+  }
+
+  /** @internal Called by a task when it opens. */
+  adopt(task: Task): void {
+    this.tasks.add(task);
+    this.opened++;
+    if (this.tasks.size > this.peak) this.peak = this.tasks.size;
+  }
+
+  /** @internal Called by a task once its socket has closed. */
+  release(task: Task): void {
+    if (!this.tasks.delete(task)) return;
+    this.closed++;
+    this.closedBytesIn += task.bytesRead;
+    this.closedBytesOut += task.bytesWritten;
+  }
+
+  /** @internal Error isolation: logs the failure and closes only the task that threw. */
+  taskFailed(task: Task, error: unknown): void {
+    this.errors++;
+    this.logger.error('PERCORE_ERR_TASK_FAILED', `task #${task.id} threw and was closed`, error);
+    task.close('task-error', error);
+  }
+
+  private reportError(message: string, error: unknown): void {
+    this.errors++;
+    const code = error instanceof PercoreError ? error.code : 'PERCORE_ERR_TASK_FAILED';
+    this.logger.error(code, message, error);
+  }
+
+  private runDeferred(): void {
+    this.deferScheduled = false;
+    const batch = this.deferred;
+    this.deferred = [];
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        batch[i]!();
+      } catch (error) {
+        this.reportError('a deferred callback threw', error);
+      }
+    }
+  }
+}

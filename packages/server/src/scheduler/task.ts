@@ -1,0 +1,281 @@
+import type { Socket } from 'node:net';
+import type { Scheduler } from './scheduler.js';
+import { Timer, type TimerTarget } from './timer-wheel.js';
+
+/** Why a task closed. The first reason given wins. */
+export type CloseReason =
+  /** The task finished and half-closed, or closed itself. */
+  | 'done'
+  /** The peer closed or reset the connection. */
+  | 'peer-closed'
+  /** A timeout set with `setTimeout` expired and the task closed. */
+  | 'timeout'
+  /** The socket failed (see the error). */
+  | 'socket-error'
+  /** The task's own code threw (see the error); the scheduler isolated it. */
+  | 'task-error'
+  /** The listener or scheduler is shutting down. */
+  | 'shutdown';
+
+/** What a task is made from: handed to a protocol's task factory for each new connection. */
+export interface TaskContext {
+  readonly scheduler: Scheduler;
+  readonly socket: Socket;
+}
+
+export type TaskFactory = (context: TaskContext) => Task;
+
+/** Default time a half-closed task keeps reading (and discarding) before it drops the socket. */
+export const DEFAULT_LINGER_MS = 2000;
+
+const kTask = Symbol('percore.task');
+type TaskSocket = Socket & { [kTask]: Task };
+
+// Why reading is paused: a bit each, so that each reason resumes only what it paused.
+const PAUSED_BY_WRITE = 1;
+const PAUSED_BY_PROTOCOL = 2;
+
+const enum Phase {
+  Open,
+  /** Output flushed then FIN sent; input is discarded until the peer closes or linger expires. */
+  HalfClosed,
+  Closed,
+}
+
+let nextTaskId = 1;
+
+/**
+ * One connection driven by one protocol state machine: Hellepoll's Task.
+ *
+ * A protocol subclasses Task and implements `onData`. The contract:
+ * - **Sated:** `onData(chunk)` consumes all of `chunk`, or keeps the unconsumed rest itself until
+ *   more comes. The task is never handed the same bytes twice.
+ * - **Backpressure:** `write` returns false once the socket's buffer is full; reading then stops
+ *   until the socket drains, and `onDrain` runs.
+ * - **Half-close:** `halfClose()` flushes what is queued, sends FIN, then closes.
+ * - **Timeouts** go through the scheduler's timer wheel: `setTimeout(ms)` then `onTimeout()`.
+ * - **Isolation:** if a callback throws, only this task is closed (`onClose('task-error', error)`).
+ * - `onClose(reason)` runs exactly once, after the socket has closed.
+ */
+export abstract class Task implements TimerTarget {
+  readonly id = nextTaskId++;
+  readonly scheduler: Scheduler;
+  readonly socket: Socket;
+  private readonly timer = new Timer(this);
+  private phase = Phase.Open;
+  private pausedBy = 0;
+  private closeReason: CloseReason | null = null;
+  private closeError: unknown = undefined;
+
+  constructor(context: TaskContext) {
+    this.scheduler = context.scheduler;
+    this.socket = context.socket;
+    (this.socket as TaskSocket)[kTask] = this;
+    // Shared listeners with the socket as `this`: no closures per connection.
+    this.socket.on('data', onSocketData);
+    this.socket.on('drain', onSocketDrain);
+    this.socket.on('end', onSocketEnd);
+    this.socket.on('error', onSocketError);
+    this.socket.on('close', onSocketClose);
+    this.scheduler.adopt(this);
+  }
+
+  /** Consumes `chunk` whole, or keeps the rest until more data comes (the sated rule). */
+  abstract onData(chunk: Buffer): void;
+
+  /** The socket's buffer has drained after `write` returned false. */
+  onDrain(): void {}
+
+  /** The peer sent FIN: no more data will come. By default, flush what is queued and close. */
+  onEnd(): void {
+    this.halfClose();
+  }
+
+  /** The timeout set with `setTimeout` expired. By default, close. */
+  onTimeout(): void {
+    this.close('timeout');
+  }
+
+  /** The listener is shutting down. By default, close now; protocols may finish their work first. */
+  onShutdown(): void {
+    this.close('shutdown');
+  }
+
+  /** Runs once, after the socket has closed. */
+  onClose(_reason: CloseReason, _error?: unknown): void {}
+
+  get closed(): boolean {
+    return this.phase !== Phase.Open;
+  }
+
+  get bytesRead(): number {
+    return this.socket.bytesRead;
+  }
+
+  get bytesWritten(): number {
+    return this.socket.bytesWritten;
+  }
+
+  /** Queues `data` for the peer. Returns false when the socket's buffer is full; reading stops until it drains. */
+  write(data: Uint8Array | string): boolean {
+    if (this.phase !== Phase.Open) return false;
+    if (this.socket.write(data)) return true;
+    this.pauseFor(PAUSED_BY_WRITE);
+    return false;
+  }
+
+  /** Whether a write would queue behind a full socket buffer. */
+  get writeBlocked(): boolean {
+    return (this.pausedBy & PAUSED_BY_WRITE) !== 0;
+  }
+
+  /** Stops reading for the protocol's own reasons (for example, a full pipeline). */
+  pauseReading(): void {
+    this.pauseFor(PAUSED_BY_PROTOCOL);
+  }
+
+  resumeReading(): void {
+    this.resumeFor(PAUSED_BY_PROTOCOL);
+  }
+
+  /** Flushes queued output, sends FIN, then closes once the peer closes or after `lingerMs`. */
+  halfClose(lingerMs = DEFAULT_LINGER_MS): void {
+    if (this.phase !== Phase.Open) return;
+    this.phase = Phase.HalfClosed;
+    this.closeReason ??= 'done';
+    // Keep reading, so the peer's FIN arrives and unread input cannot turn our close into a reset
+    // that destroys the response in flight (RFC 9112 9.6, lingering close).
+    this.pausedBy = 0;
+    this.socket.resume();
+    this.socket.end();
+    this.scheduler.timers.schedule(this.timer, lingerMs);
+  }
+
+  /** Closes the connection now, dropping queued output. */
+  close(reason: CloseReason = 'done', error?: unknown): void {
+    if (this.phase === Phase.Closed) return;
+    if (this.closeReason === null || reason === 'task-error' || reason === 'socket-error') {
+      this.closeReason = reason;
+      this.closeError = error;
+    }
+    this.phase = Phase.Closed;
+    this.scheduler.timers.cancel(this.timer);
+    this.socket.destroy();
+  }
+
+  /** Arms (or re-arms) this task's one timeout on the scheduler's wheel. */
+  setTimeout(ms: number): void {
+    if (this.phase === Phase.Open) this.scheduler.timers.schedule(this.timer, ms);
+  }
+
+  clearTimeout(): void {
+    if (this.phase === Phase.Open) this.scheduler.timers.cancel(this.timer);
+  }
+
+  /** @internal TimerTarget */
+  onTimer(): void {
+    if (this.phase === Phase.HalfClosed) {
+      this.close(this.closeReason ?? 'done');
+      return;
+    }
+    this.guard(callOnTimeout);
+  }
+
+  private pauseFor(bit: number): void {
+    if (this.pausedBy === 0) this.socket.pause();
+    this.pausedBy |= bit;
+  }
+
+  private resumeFor(bit: number): void {
+    if ((this.pausedBy & bit) === 0) return;
+    this.pausedBy &= ~bit;
+    if (this.pausedBy === 0 && this.phase === Phase.Open) this.socket.resume();
+  }
+
+  /** Runs a protocol callback; a throw closes this task only. */
+  private guard(call: (task: Task, arg: Buffer | undefined) => void, arg?: Buffer): void {
+    try {
+      call(this, arg);
+    } catch (error) {
+      this.scheduler.taskFailed(this, error);
+    }
+  }
+
+  /** @internal */
+  static handleData(task: Task, chunk: Buffer): void {
+    // After a half-close, input is read only to reach the peer's FIN, and dropped.
+    if (task.phase !== Phase.Open) return;
+    task.guard(callOnData, chunk);
+  }
+
+  /** @internal */
+  static handleDrain(task: Task): void {
+    task.resumeFor(PAUSED_BY_WRITE);
+    if (task.phase === Phase.Open) task.guard(callOnDrain);
+  }
+
+  /** @internal */
+  static handleEnd(task: Task): void {
+    if (task.phase === Phase.Open) {
+      task.closeReason ??= 'peer-closed';
+      task.guard(callOnEnd);
+    } else if (task.phase === Phase.HalfClosed) {
+      // Both directions are done; Node destroys the socket once our FIN is flushed too.
+      task.socket.destroySoon();
+    }
+  }
+
+  /** @internal */
+  static handleError(task: Task, error: Error): void {
+    if (task.closeReason === null || task.closeReason === 'done' || task.closeReason === 'peer-closed') {
+      task.closeReason = isPeerReset(error) ? 'peer-closed' : 'socket-error';
+      task.closeError = error;
+    }
+  }
+
+  /** @internal */
+  static handleClose(task: Task): void {
+    task.phase = Phase.Closed;
+    task.scheduler.timers.cancel(task.timer);
+    task.scheduler.release(task);
+    try {
+      task.onClose(task.closeReason ?? 'peer-closed', task.closeError);
+    } catch (error) {
+      task.scheduler.logger.error('PERCORE_ERR_TASK_FAILED', `task #${task.id} threw in onClose`, error);
+    }
+  }
+}
+
+function isPeerReset(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+function callOnData(task: Task, chunk: Buffer | undefined): void {
+  task.onData(chunk!);
+}
+function callOnDrain(task: Task): void {
+  task.onDrain();
+}
+function callOnEnd(task: Task): void {
+  task.onEnd();
+}
+function callOnTimeout(task: Task): void {
+  task.onTimeout();
+}
+
+function onSocketData(this: TaskSocket, chunk: Buffer): void {
+  Task.handleData(this[kTask], chunk);
+}
+function onSocketDrain(this: TaskSocket): void {
+  Task.handleDrain(this[kTask]);
+}
+function onSocketEnd(this: TaskSocket): void {
+  Task.handleEnd(this[kTask]);
+}
+function onSocketError(this: TaskSocket, error: Error): void {
+  Task.handleError(this[kTask], error);
+}
+function onSocketClose(this: TaskSocket): void {
+  Task.handleClose(this[kTask]);
+}
