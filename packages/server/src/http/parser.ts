@@ -53,8 +53,8 @@ const enum State {
 
 /** A chunk-size line longer than this (with extensions) is refused. */
 const MAX_CHUNK_LINE = 4096;
-/** 2^52 > any body limit, and still an exact integer. */
-const MAX_CHUNK_SIZE_DIGITS = 13;
+/** Significant hex digits of a chunk size: 64 bits. */
+const MAX_CHUNK_SIZE_DIGITS = 16;
 const MAX_CONTENT_LENGTH_DIGITS = 15;
 
 export class RequestParser {
@@ -513,19 +513,16 @@ export class RequestParser {
     const end = this.lineEnd;
     let i = this.lineStart;
     let size = 0;
-    // chunk-size = 1*HEXDIG
+    let significant = 0;
+    // chunk-size = 1*HEXDIG. Leading zeros are legal; more than 16 significant digits overflow
+    // 64 bits, which no peer can mean. `size` is exact up to 2^53, past any body limit.
     while (i < end && HEX_VALUE[buf[i]!]! >= 0) {
-      size = size * 16 + HEX_VALUE[buf[i]!]!;
+      const digit = HEX_VALUE[buf[i]!]!;
+      if (significant > 0 || digit > 0) significant++;
+      size = size * 16 + digit;
       i++;
     }
-    const digits = i - this.lineStart;
-    if (digits === 0) return 'PERCORE_ERR_INVALID_CHUNK_SIZE';
-    if (digits > MAX_CHUNK_SIZE_DIGITS) {
-      // Leading zeros are legal; only significant digits count.
-      let significant = this.lineStart;
-      while (significant < i && buf[significant] === 0x30) significant++;
-      if (i - significant > MAX_CHUNK_SIZE_DIGITS) return 'PERCORE_ERR_BODY_TOO_LARGE';
-    }
+    if (i === this.lineStart || significant > MAX_CHUNK_SIZE_DIGITS) return 'PERCORE_ERR_INVALID_CHUNK_SIZE';
     if (i < end && buf[i] !== SEMICOLON && buf[i] !== SP && buf[i] !== HTAB) return 'PERCORE_ERR_INVALID_CHUNK_SIZE';
     const extensionCode = parseChunkExtensions(buf, i, end);
     if (extensionCode !== null) return extensionCode;

@@ -132,9 +132,12 @@ export class TimerWheel {
    */
   advance(): void {
     const target = Math.floor((this.now() - this.origin) / this.resolutionMs);
-    // After a long stall, one full turn visits every slot; later ticks would revisit them.
-    const from = Math.max(this.currentTick + 1, target - this.mask);
-    if (from > this.currentTick + 1) this.currentTick = from - 1;
+    if (target - this.currentTick > this.mask) {
+      // Stalled for more than a turn: slot order no longer matches deadline order.
+      this.fireAllDueBy(target);
+      this.currentTick = target;
+      return;
+    }
     while (this.currentTick < target && this.pending > 0) {
       this.currentTick++;
       this.fireSlot(this.currentTick & this.mask, this.currentTick);
@@ -142,24 +145,49 @@ export class TimerWheel {
     this.currentTick = Math.max(this.currentTick, target);
   }
 
+  /** After a long stall: fires every timer due by `tick`, sorted by deadline. */
+  private fireAllDueBy(tick: number): void {
+    const due: Timer[] = [];
+    for (let slot = 0; slot < this.slots.length; slot++) {
+      const start = due.length;
+      for (let timer = this.slots[slot]!; timer !== null; timer = timer.next!) {
+        if (timer.dueTick <= tick) due.push(timer);
+      }
+      // Slots list newest first; oldest first keeps the schedule order among equal deadlines.
+      due.splice(start, due.length - start, ...due.slice(start).reverse());
+    }
+    due.sort((a, b) => a.dueTick - b.dueTick); // stable
+    for (let i = due.length - 1; i >= 0; i--) this.moveToExpired(due[i]!);
+    this.fireExpired();
+  }
+
   private fireSlot(slot: number, tick: number): void {
     // First move the due timers to the expired list. No callback runs during this walk, so the
     // links are stable. Pushing to the head reverses the slot's newest-first order: the expired
     // list runs oldest first.
-    let timer = this.slots[slot];
+    let timer = this.slots[slot]!;
     while (timer !== null) {
       const next = timer.next;
-      if (timer.dueTick <= tick) {
-        this.unlink(timer);
-        timer.slot = EXPIRED;
-        timer.next = this.expired;
-        if (this.expired !== null) this.expired.prev = timer;
-        this.expired = timer;
-      }
-      timer = next;
+      if (timer.dueTick <= tick) this.moveToExpired(timer);
+      timer = next!;
     }
-    // Then fire them one by one. A callback may cancel or reschedule any of them: both unlink
-    // from the expired list like from any slot.
+    this.fireExpired();
+  }
+
+  private moveToExpired(timer: Timer): void {
+    this.unlink(timer);
+    timer.slot = EXPIRED;
+    timer.next = this.expired;
+    if (this.expired !== null) this.expired.prev = timer;
+    this.expired = timer;
+  }
+
+  /**
+   * Fires the expired list from its head. A callback may cancel or reschedule any timer still on
+   * it: both unlink from the expired list like from any slot.
+   */
+  private fireExpired(): void {
+    let timer: Timer | null;
     while ((timer = this.expired) !== null) {
       this.unlink(timer);
       timer.dueTick = -1;
