@@ -66,6 +66,12 @@ export const errorCatalog = {
   PERCORE_ERR_INVALID_RESPONSE_HEADER: spec(0, 'A response header name or value is invalid'),
   PERCORE_ERR_INVALID_STATUS: spec(0, 'A response status must be an integer from 100 to 999'),
 
+  // Cluster
+  PERCORE_ERR_LISTEN_FAILED: spec(0, 'The server could not listen'),
+  PERCORE_ERR_WORKER_DIED: spec(0, 'A worker died unexpectedly and is being replaced'),
+  PERCORE_ERR_CRASH_LOOP: spec(0, 'Workers keep dying; the primary stopped'),
+  PERCORE_ERR_DRAIN_FORCED: spec(0, 'A worker did not drain in time and was killed'),
+
   // Scheduler and configuration
   PERCORE_ERR_TASK_FAILED: spec(0, 'A task threw; it was closed and the scheduler carried on'),
   PERCORE_ERR_INVALID_OPTION: spec(0, 'An option is out of range or of the wrong type'),

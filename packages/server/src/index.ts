@@ -16,3 +16,7 @@ export {
 export { respProtocol, RespTask } from './protocols/resp.js';
 
 export { createHttpServer, HttpServer, type HttpServerOptions, type ListenAddress } from './server.js';
+
+export { serve, type ServeHandle } from './cluster/serve.js';
+export type { ServeOptions, ClusterStats, ProtocolMaker } from './cluster/options.js';
+export type { WorkerStats } from './cluster/messages.js';

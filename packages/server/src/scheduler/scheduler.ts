@@ -5,12 +5,17 @@ import type { Task } from './task.js';
 /** Where the scheduler reports what it isolated. One line per event; the default writes to stderr. */
 export interface Logger {
   error(code: ErrorCode, message: string, error?: unknown): void;
+  /** Lifecycle lines (workers started, replaced, drained); optional. */
+  info?(message: string): void;
 }
 
 export const stderrLogger: Logger = {
   error(code, message, error) {
     const detail = error instanceof Error ? `: ${error.stack ?? error.message}` : error === undefined ? '' : `: ${String(error)}`;
     process.stderr.write(`percore[${process.pid}] ${code} ${message}${detail}\n`);
+  },
+  info(message) {
+    process.stderr.write(`percore[${process.pid}] ${message}\n`);
   },
 };
 

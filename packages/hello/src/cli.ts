@@ -1,0 +1,96 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+
+export const ENGINES = ['net'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+export interface HelloConfig {
+  port: number;
+  host: string;
+  workers: number;
+  engine: Engine;
+  timeouts: boolean;
+  stats: boolean;
+}
+
+export type CliResult = { help: true } | { error: string } | { config: HelloConfig };
+
+export function usage(): string {
+  return `Usage: percore-hello [options]
+
+percore's hello-world server (Hellepoll's helloworld): every path answers
+200 with "Hello world" (Content-Length: 11), on one worker process per core.
+
+Options:
+  -p, --port <n>       port to listen on (default: $PORT, else 8080)
+      --host <addr>    address to bind (default: 127.0.0.1)
+  -w, --workers <n>    worker processes (default: $WORKERS, else one per core: ${availableParallelism()})
+      --engine <name>  net: percore's own HTTP/1.0 and 1.1 state machine (the default, and
+                       the one ab needs: it speaks HTTP/1.0 keep-alive)
+      --no-timeouts    disable the header, keep-alive, body and response timeouts
+                       (Hellepoll's -z), for benchmarks
+      --stats          print requests per second and per-worker counts once a second
+  -h, --help           show this help
+
+Stop with Ctrl-C or SIGTERM (in-flight requests finish); SIGHUP replaces the workers
+one at a time without dropping a request.
+
+Benchmark it:
+  ab -k -c25 -n 100000 http://127.0.0.1:8080/
+  wrk -c25 -d10s http://127.0.0.1:8080/`;
+}
+
+function integer(text: string, name: string, min: number, max: number): number | string {
+  if (!/^\d+$/.test(text)) return `${name} must be a whole number, got "${text}"`;
+  const value = Number(text);
+  if (value < min || value > max) return `${name} must be from ${min} to ${max}, got ${value}`;
+  return value;
+}
+
+/** Parses the command line and environment; never exits or prints. */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        workers: { type: 'string', short: 'w' },
+        engine: { type: 'string' },
+        'no-timeouts': { type: 'boolean' },
+        stats: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+  if (values.help) return { help: true };
+
+  const portText = values.port ?? env.PORT ?? '8080';
+  const port = integer(portText, values.port !== undefined ? '--port' : 'PORT', 0, 65535);
+  if (typeof port === 'string') return { error: port };
+
+  const workersText = values.workers ?? env.WORKERS;
+  const workers = workersText === undefined ? availableParallelism() : integer(workersText, values.workers !== undefined ? '--workers' : 'WORKERS', 1, 1024);
+  if (typeof workers === 'string') return { error: workers };
+
+  const engine = values.engine ?? 'net';
+  if (!(ENGINES as readonly string[]).includes(engine)) {
+    return {
+      error:
+        engine === 'uws'
+          ? 'the uws engine (uWebSockets.js) is not available in this version; use --engine net'
+          : `unknown engine "${engine}"; choose one of: ${ENGINES.join(', ')}`,
+    };
+  }
+  const host = values.host ?? '127.0.0.1';
+  if (host.length === 0) return { error: '--host must not be empty' };
+
+  return {
+    config: { port, host, workers, engine: engine as Engine, timeouts: !values['no-timeouts'], stats: values.stats ?? false },
+  };
+}

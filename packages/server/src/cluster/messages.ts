@@ -1,0 +1,25 @@
+import type { ListenerStats } from '../scheduler/listener.js';
+import type { SchedulerStats } from '../scheduler/scheduler.js';
+
+/** What a worker reports about itself, once a second and on request. */
+export interface WorkerStats {
+  pid: number;
+  /** Requests answered (HTTP) since the worker started. */
+  requests: number;
+  scheduler: SchedulerStats;
+  listener: ListenerStats;
+}
+
+/** Worker → primary. Every message carries `percore` so others sharing the IPC channel are ignored. */
+export type WorkerMessage =
+  | { percore: 'listening'; port: number }
+  | { percore: 'listen-failed'; code: string; message: string }
+  | { percore: 'stats'; stats: WorkerStats }
+  | { percore: 'fatal'; error: string };
+
+/** Primary → worker. */
+export type PrimaryMessage = { percore: 'shutdown'; graceMs: number };
+
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  return typeof value === 'object' && value !== null && typeof (value as { percore?: unknown }).percore === 'string';
+}

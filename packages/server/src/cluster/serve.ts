@@ -1,0 +1,200 @@
+import cluster from 'node:cluster';
+import { PercoreError } from '../errors.js';
+import { stderrLogger, type Logger } from '../scheduler/scheduler.js';
+import type { PrimaryMessage, WorkerMessage } from './messages.js';
+import { formatUrl, resolveServeOptions, type ClusterStats, type ResolvedServeOptions, type ServeOptions } from './options.js';
+import { PORT_ENV, Supervisor, WORKER_ENV } from './primary.js';
+import { describeListenError, probeAddress } from './probe.js';
+import { WorkerRuntime } from './worker-runtime.js';
+
+/** A repeated stop signal sooner than this after the first is taken as the same request. */
+const FORCE_SIGNAL_GAP_MS = 1000;
+
+export interface ServeHandle {
+  /** 'primary' supervises workers; 'worker' serves under one; 'single' serves in this process alone. */
+  readonly role: 'primary' | 'worker' | 'single';
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  /** Processes serving: the worker count, or 1. */
+  readonly workers: number;
+  /** The latest stats: the primary's aggregate of its workers' reports, or this process's own. */
+  stats(): ClusterStats;
+  /** The pids of the processes serving now. */
+  workerPids(): number[];
+  /** Rolling restart (primary only): replaces the workers one at a time without dropping a request. */
+  restart(): Promise<void>;
+  /** Drains and stops; resolves with the exit code the process should end with (0: clean). */
+  close(): Promise<number>;
+  /** Resolves with the exit code once the server has stopped, for whatever reason. */
+  readonly exited: Promise<number>;
+}
+
+/**
+ * Serves HTTP (or a custom protocol) on every core. Call it from a program's main module: the
+ * primary supervises, and each worker, re-running the same module, lands in the worker branch.
+ * With `cluster: false` the same options serve in this process, for tests and embedding.
+ *
+ * Rejects with PERCORE_ERR_LISTEN_FAILED (and a sentence saying why) if the address can't be bound.
+ */
+export async function serve(options: ServeOptions): Promise<ServeHandle> {
+  const resolved = resolveServeOptions(options);
+  const logger = resolved.logger ?? stderrLogger;
+  if (cluster.isWorker && process.env[WORKER_ENV] === '1') return serveAsWorker(resolved);
+  if (!resolved.cluster) return serveInProcess(resolved, logger);
+  return serveAsPrimary(resolved, logger);
+}
+
+async function serveAsPrimary(options: ResolvedServeOptions, logger: Logger): Promise<ServeHandle> {
+  let port: number;
+  try {
+    ({ port } = await probeAddress(options.host, options.port));
+  } catch (error) {
+    throw new PercoreError('PERCORE_ERR_LISTEN_FAILED', describeListenError(options.host, options.port, error as NodeJS.ErrnoException));
+  }
+  const supervisor = new Supervisor(options, port, logger);
+  const handle: ServeHandle = {
+    role: 'primary',
+    host: options.host,
+    port,
+    url: formatUrl(options.host, port),
+    workers: options.workers,
+    stats: () => supervisor.stats(),
+    workerPids: () => supervisor.workerPids(),
+    restart: () => supervisor.restart(),
+    close: () => supervisor.close(),
+    exited: supervisor.exited,
+  };
+  if (options.handleSignals) {
+    // A second signal forces the exit, but only a deliberate one: a wrapper (pnpm, timeout)
+    // often forwards the same Ctrl-C the process group already got.
+    let firstSignalAt = 0;
+    const stop = () => {
+      if (firstSignalAt !== 0) {
+        if (Date.now() - firstSignalAt < FORCE_SIGNAL_GAP_MS) return;
+        logger.info?.('second signal: killing the workers now');
+        supervisor.kill();
+        return;
+      }
+      firstSignalAt = Date.now();
+      logger.info?.(`draining ${options.workers} workers (up to ${options.shutdownGraceMs} ms); signal again to force`);
+      void supervisor.close();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGHUP', () => void supervisor.restart());
+    // The primary owns the process: it ends when the cluster does, with the cluster's code.
+    void supervisor.exited.then((code) => process.exit(code));
+  }
+  await supervisor.start();
+  return handle;
+}
+
+async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle> {
+  const runtime = new WorkerRuntime(options);
+  const send = (message: WorkerMessage, then?: () => void) => {
+    if (process.connected) process.send!(message, undefined, {}, () => then?.());
+    else then?.();
+  };
+  // Ctrl-C reaches the whole process group: the primary decides, and tells us over IPC.
+  process.on('SIGINT', () => {});
+  process.on('uncaughtException', (error) => {
+    send({ percore: 'fatal', error: error.stack ?? String(error) }, () => process.exit(1));
+    setTimeout(() => process.exit(1), 1000).unref();
+  });
+
+  const port = Number(process.env[PORT_ENV]);
+  try {
+    await runtime.listen(options.host, port, options.backlog);
+  } catch (error) {
+    const message = describeListenError(options.host, port, error as NodeJS.ErrnoException);
+    send({ percore: 'listen-failed', code: (error as NodeJS.ErrnoException).code ?? 'UNKNOWN', message }, () => process.exit(1));
+    return new Promise(() => {}); // the process is exiting
+  }
+
+  let draining: Promise<number> | null = null;
+  const drain = (graceMs: number): Promise<number> =>
+    (draining ??= runtime.close(graceMs).then(() => {
+      send({ percore: 'stats', stats: runtime.stats() }, () => process.exit(0));
+      return 0;
+    }));
+  process.on('message', (message: PrimaryMessage) => {
+    if (message?.percore === 'shutdown') void drain(message.graceMs);
+  });
+  process.on('SIGTERM', () => void drain(options.shutdownGraceMs));
+  // The primary is gone: nobody will replace or stop us, so finish up and leave.
+  process.on('disconnect', () => void drain(options.shutdownGraceMs));
+
+  if (options.statsIntervalMs > 0) {
+    setInterval(() => send({ percore: 'stats', stats: runtime.stats() }), options.statsIntervalMs).unref();
+  }
+  send({ percore: 'listening', port });
+  return {
+    role: 'worker',
+    host: options.host,
+    port,
+    url: formatUrl(options.host, port),
+    workers: 1,
+    stats: () => singleStats(runtime),
+    workerPids: () => [process.pid],
+    restart: () => Promise.reject(new Error('restart is the primary’s to call')),
+    close: () => drain(options.shutdownGraceMs),
+    exited: new Promise(() => {}),
+  };
+}
+
+async function serveInProcess(options: ResolvedServeOptions, logger: Logger): Promise<ServeHandle> {
+  const runtime = new WorkerRuntime(options);
+  let port: number;
+  try {
+    port = await runtime.listen(options.host, options.port, options.backlog);
+  } catch (error) {
+    throw new PercoreError('PERCORE_ERR_LISTEN_FAILED', describeListenError(options.host, options.port, error as NodeJS.ErrnoException));
+  }
+  let resolveExited!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (resolveExited = resolve));
+  let closing: Promise<number> | null = null;
+  let statsTimer: NodeJS.Timeout | null = null;
+  const close = () =>
+    (closing ??= runtime.close(options.shutdownGraceMs).then(() => {
+      if (statsTimer !== null) clearInterval(statsTimer);
+      resolveExited(0);
+      return 0;
+    }));
+  if (options.statsIntervalMs > 0 && options.onStats) {
+    const onStats = options.onStats;
+    statsTimer = setInterval(() => onStats(singleStats(runtime)), options.statsIntervalMs);
+    statsTimer.unref();
+  }
+  if (options.handleSignals) {
+    const stop = () => {
+      logger.info?.(`draining (up to ${options.shutdownGraceMs} ms)`);
+      void close().then((code) => process.exit(code));
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  }
+  return {
+    role: 'single',
+    host: options.host,
+    port,
+    url: formatUrl(options.host, port),
+    workers: 1,
+    stats: () => singleStats(runtime),
+    workerPids: () => [process.pid],
+    restart: () => Promise.reject(new Error('restart needs the cluster (cluster: true)')),
+    close,
+    exited,
+  };
+}
+
+function singleStats(runtime: WorkerRuntime): ClusterStats {
+  const stats = runtime.stats();
+  return {
+    workers: [stats],
+    requests: stats.requests,
+    connections: stats.listener.connections,
+    accepted: stats.listener.accepted,
+    restarts: 0,
+  };
+}
