@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { PercoreError, statusForError, type ErrorCode } from '../errors.js';
+import { isPercoreError, PercoreError, statusForError, type ErrorCode } from '../errors.js';
 import { Task, type CloseReason, type TaskContext, type TaskFactory } from '../scheduler/task.js';
 import type { Handler } from './api.js';
 import { cannedResponse, CONTINUE_RESPONSE } from './canned.js';
@@ -39,6 +39,8 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   /** Whether the request in progress asked to keep the connection (RFC 9112 9.3). */
   private requestKeepAlive = false;
   private continueSent = false;
+  /** The current request's reader is behind, so reading is paused for it. */
+  private bodyPaused = false;
   /** The listener is shutting down: finish the exchange in progress, then close. */
   private draining = false;
   /** The client sent FIN: answer what it sent, then close. */
@@ -64,6 +66,8 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   }
 
   override onDrain(): void {
+    // The client is reading: that is progress for a response waiting on it.
+    if (this.wait === Wait.Response) this.arm(Wait.Response);
     this.response?.drained();
   }
 
@@ -93,6 +97,12 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
         this.reject('PERCORE_ERR_BODY_TIMEOUT');
         return;
       case Wait.Response:
+        if (this.writeBlocked) {
+          // The client stopped reading the response: nothing to answer, and not the handler's fault.
+          this.abortExchange();
+          this.close('timeout');
+          return;
+        }
         this.scheduler.logger.error('PERCORE_ERR_RESPONSE_TIMEOUT', `task #${this.id}: the handler did not answer within ${this.options.responseTimeout} ms`);
         this.reject('PERCORE_ERR_RESPONSE_TIMEOUT');
         return;
@@ -161,7 +171,17 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
 
   private hold(bytes: Buffer): void {
     this.held = this.held === null ? bytes : Buffer.concat([this.held, bytes]);
-    if (this.held.length > this.options.pipelineHighWaterMark) this.pauseReading();
+    this.updateReading();
+  }
+
+  /**
+   * Reads only while nobody is behind: not a body reader (bodyPaused), and not the pipeline
+   * (held bytes over their limit). Each reason alone keeps reading paused.
+   */
+  private updateReading(): void {
+    const heldTooMuch = this.held !== null && this.held.length > this.options.pipelineHighWaterMark;
+    if (this.bodyPaused || heldTooMuch) this.pauseReading();
+    else this.resumeReading();
   }
 
   // ---- exchanges ---------------------------------------------------------------------------
@@ -177,6 +197,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     this.response = response;
     this.messageComplete = !hasBody;
     this.continueSent = false;
+    this.bodyPaused = false;
     this.requestKeepAlive = parser.keepAlive;
 
     let result: void | Promise<void>;
@@ -189,8 +210,12 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
       (result as Promise<void>).then(undefined, (error: unknown) => this.handlerFailed(response, error));
     }
-    // A handler that answered at once needs no response timer (the hello path).
-    if (this.response === response && !response.finished) this.arm(this.messageComplete ? Wait.Response : Wait.Body);
+    // A handler that answered at once needs no response timer (the hello path). RFC 9110 10.1.1: a
+    // client that expects 100-continue holds its body back until asked, so until the handler reads
+    // (bodyWanted) it is the handler being waited for, not the body.
+    if (this.response === response && !response.finished) {
+      this.arm(this.messageComplete || (request.expectContinue && !this.continueSent) ? Wait.Response : Wait.Body);
+    }
   }
 
   private completeMessage(): void {
@@ -223,7 +248,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
       if (!this.parsing) this.settle();
     } else {
       this.held = null;
-      this.resumeReading();
+      this.updateReading();
       this.parse(held, 0);
     }
   }
@@ -240,6 +265,9 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   }
 
   private handlerFailed(response: NetResponse, error: unknown): void {
+    // The client left, or the exchange already ended with a timeout (logged then): a handler
+    // failing on a body read that was cut short is the consequence, not a server error.
+    if (response.aborted || (isPercoreError(error) && error.code === 'PERCORE_ERR_ABORTED')) return;
     const status = statusForError(error);
     if (status >= 500) this.scheduler.logger.error('PERCORE_ERR_HANDLER_FAILED', `task #${this.id}: the handler failed`, error);
     if (response !== this.response || response.finished) return;
@@ -266,10 +294,25 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
       response?.abort();
       this.write(cannedResponse(code));
       this.halfClose();
+    } else if (response.finished) {
+      // Its response is complete (the body was being dropped): close gently so that a reset
+      // cannot destroy it in flight (RFC 9112 9.6).
+      this.halfClose();
     } else {
+      // Part of a response is out: only cutting the connection tells the client it is incomplete.
       response.abort();
       this.close('done');
     }
+  }
+
+  /** Ends the exchange in progress without a reply: its handler sees the abort. */
+  private abortExchange(): void {
+    const request = this.request;
+    const response = this.response;
+    this.request = this.response = null;
+    this.held = null;
+    response?.abort();
+    request?.failBody(new PercoreError('PERCORE_ERR_ABORTED', 'the client stopped reading'));
   }
 
   // ---- RequestOwner ------------------------------------------------------------------------
@@ -296,17 +339,20 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     if (request === this.request && request.expectContinue && !this.continueSent && !this.response!.headersSent) {
       this.continueSent = true;
       this.write(CONTINUE_RESPONSE);
+      // The client was told to send the body: from now on it is the body being waited for
+      // (unless the reader is already behind and reading is paused).
+      if (!this.bodyPaused && this.wait === Wait.Response) this.arm(Wait.Body);
     }
   }
 
   bodyBackpressure(request: NetRequest, paused: boolean): void {
     if (request !== this.request) return;
+    this.bodyPaused = paused;
+    this.updateReading();
     if (paused) {
-      this.pauseReading();
       // The reader is behind, not the client: time the handler, not the body.
       if (this.wait === Wait.Body) this.arm(Wait.Response);
     } else {
-      this.resumeReading();
       if (!this.messageComplete && this.wait === Wait.Response) this.arm(Wait.Body);
     }
   }

@@ -12,6 +12,8 @@ export interface ResponseOwner {
   readonly serverHeader: string;
   /** Writes to the socket; false once its buffer is full. */
   writeResponse(response: NetResponse, data: string | Uint8Array): boolean;
+  /** Whether the socket's buffer is full: a write returned false and no drain has come since. */
+  readonly writeBlocked: boolean;
   /** Writes several pieces as one (corked) write. */
   writeResponseParts(response: NetResponse, parts: Array<string | Uint8Array>): boolean;
   /** The response finished; `keepAlive` says whether the connection may persist. */
@@ -135,6 +137,11 @@ export class NetResponse implements HttpResponse {
     if (this.done) throw new PercoreError('PERCORE_ERR_RESPONSE_FINISHED', 'write after end');
     const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     if (!this.sentHead) {
+      // Refuse a first chunk past the declared length before the head is committed, so a refused
+      // write changes nothing and the handler can still answer.
+      if (this.declaredLength >= 0 && length > this.declaredLength && !this.isHead && !statusHasNoBody(this.status)) {
+        throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `body exceeds Content-Length ${this.declaredLength}`);
+      }
       const head = this.buildHead(this.declaredLength);
       if (length === 0 || this.framing === Framing.None) return this.owner.writeResponse(this, head);
       return this.owner.writeResponseParts(this, this.frame(head, chunk, length));
@@ -144,7 +151,8 @@ export class NetResponse implements HttpResponse {
   }
 
   drain(): Promise<void> {
-    if (this.abortedFlag || this.done) return Promise.resolve();
+    // As documented in api.ts: at once when nothing is blocked, or the next 'drain' never comes.
+    if (this.abortedFlag || this.done || !this.owner.writeBlocked) return Promise.resolve();
     return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
   }
 
@@ -255,10 +263,11 @@ export class NetResponse implements HttpResponse {
   private frame(head: string, chunk: string | Uint8Array, length: number): Array<string | Uint8Array> {
     if (this.framing === Framing.Chunked) return [`${head}${length.toString(16)}\r\n`, chunk, '\r\n'];
     if (this.framing === Framing.Fixed) {
-      this.sentLength += length;
-      if (this.sentLength > this.declaredLength) {
+      // Checked before counting: a refused chunk is not sent, so it must not count as sent.
+      if (this.sentLength + length > this.declaredLength) {
         throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `body exceeds Content-Length ${this.declaredLength}`);
       }
+      this.sentLength += length;
     }
     return head === '' ? [chunk] : [head, chunk];
   }
