@@ -1,54 +1,79 @@
 #!/usr/bin/env node
-// Issue 2's measurement: percore's net engine (one process) against node:http (one process),
-// side by side in one run, interleaved over rounds, with ab -k, wrk and autocannon at -c25.
-// Prints a Markdown table of median req/s, the ratio, and each server's CPU share (a server
-// well under 100% means the client was the bottleneck on this 2-core machine).
+// Side-by-side hello benchmarks: the chosen servers, measured in one run, interleaved over rounds
+// (alternating order), with the chosen load tools at -c25. Prints a Markdown table of median
+// req/s (min-max), each server's CPU share (all its processes), and the ratio to the first server.
+// A server well under 100% CPU per core it has means the client was the bottleneck.
 //
-// Usage: node benchmarks/net-engine-vs-node.mjs [--rounds 3] [--duration 5] [--requests 100000]
-// Needs `pnpm build`, and `ab` (apache2-utils) and `wrk` from apt-get; missing tools are skipped.
+//   node benchmarks/compare.mjs --servers node-http,percore-net --tools ab-k,wrk,autocannon
+//   node benchmarks/compare.mjs --servers node-http,node-http-cluster,percore-hello --tools ab,ab-k
+//
+// Needs `pnpm build`; ab (apache2-utils) and wrk come from apt-get, and are skipped if missing.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+const here = fileURLToPath(new URL('.', import.meta.url));
 const { values } = parseArgs({
   options: {
+    servers: { type: 'string', default: 'node-http,percore-net' },
+    tools: { type: 'string', default: 'ab-k,wrk,autocannon' },
+    workers: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '5' },
     requests: { type: 'string', default: '100000' },
+    'requests-close': { type: 'string', default: '20000' },
     help: { type: 'boolean', short: 'h' },
   },
 });
+
+const workers = values.workers;
+const serverCatalog = {
+  'node-http': { label: 'node:http (1 process)', args: [`${here}baselines/node-http-hello.mjs`] },
+  'node-http-cluster': { label: `node:http cluster (${workers} workers, default policy)`, args: [`${here}baselines/node-http-cluster.mjs`, '{port}', workers] },
+  'raw-net': { label: 'raw node:net, no parsing (1 process)', args: [`${here}baselines/raw-net-hello.mjs`] },
+  'percore-net': { label: 'percore net (1 process)', args: [`${here}baselines/percore-net-hello.mjs`] },
+  'percore-hello': { label: `percore hello, pnpm start (${workers} workers)`, args: [`${here}../packages/hello/dist/main.js`, '--port', '{port}', '--workers', workers] },
+};
+const requests = Number(values.requests);
+const requestsClose = Number(values['requests-close']);
+const duration = Number(values.duration);
+const toolCatalog = {
+  ab: { label: `ab -c25 -n ${requestsClose} (new connection per request)`, bin: 'ab', run: (url) => parseAb(run('ab', ['-q', '-c25', `-n${requestsClose}`, url])) },
+  'ab-k': { label: `ab -k -c25 -n ${requests}`, bin: 'ab', run: (url) => parseAb(run('ab', ['-q', '-k', '-c25', `-n${requests}`, url])) },
+  wrk: { label: `wrk -t1 -c25 -d${duration}s`, bin: 'wrk', run: (url) => parseWrk(run('wrk', ['-t1', '-c25', `-d${duration}s`, url])) },
+  autocannon: { label: `autocannon -c25 -d${duration}`, bin: `${here}../node_modules/.bin/autocannon`, run: (url) => parseAutocannon(run(`${here}../node_modules/.bin/autocannon`, ['-c25', `-d${duration}`, '-j', url])) },
+};
+
 if (values.help) {
-  console.log('usage: node benchmarks/net-engine-vs-node.mjs [--rounds N] [--duration SECONDS] [--requests N]');
+  console.log(`usage: node benchmarks/compare.mjs [--servers LIST] [--tools LIST] [--workers N] [--rounds N] [--duration S] [--requests N] [--requests-close N]
+  servers: ${Object.keys(serverCatalog).join(', ')} (the first is the ratio's base)
+  tools:   ${Object.keys(toolCatalog).join(', ')}`);
   process.exit(0);
 }
-const rounds = Number(values.rounds);
-const duration = Number(values.duration);
-const requests = Number(values.requests);
-const here = fileURLToPath(new URL('.', import.meta.url));
-const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
-const servers = [
-  { name: 'node:http', script: `${here}baselines/node-http-hello.mjs`, port: 18181 },
-  { name: 'percore net', script: `${here}baselines/percore-net-hello.mjs`, port: 18182 },
-];
-
-const has = (tool) => {
+const pick = (list, catalog, what) =>
+  list.split(',').map((name) => {
+    if (!catalog[name]) {
+      console.error(`unknown ${what} "${name}"; choose from: ${Object.keys(catalog).join(', ')}`);
+      process.exit(2);
+    }
+    return { name, ...catalog[name] };
+  });
+const servers = pick(values.servers, serverCatalog, 'server').map((server, index) => ({ ...server, port: 18180 + index }));
+const tools = pick(values.tools, toolCatalog, 'tool').filter((tool) => {
   try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    execFileSync('sh', ['-c', `command -v ${tool.bin}`], { stdio: 'ignore' });
     return true;
   } catch {
+    console.error(`skipping ${tool.label}: ${tool.bin} is not installed (apt-get install apache2-utils wrk)`);
     return false;
   }
-};
-const autocannonBin = `${here}../node_modules/.bin/autocannon`;
-const tools = [
-  has('ab') && { name: `ab -k -c25 -n ${requests}`, run: (url) => parseAb(run('ab', ['-q', '-k', '-c25', `-n${requests}`, url])) },
-  has('wrk') && { name: `wrk -t1 -c25 -d${duration}s`, run: (url) => parseWrk(run('wrk', ['-t1', '-c25', `-d${duration}s`, url])) },
-  { name: `autocannon -c25 -d${duration}`, run: (url) => parseAutocannon(run(autocannonBin, ['-c25', `-d${duration}`, '-j', url])) },
-].filter(Boolean);
+});
+const rounds = Number(values.rounds);
+const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
 function run(command, args) {
   return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
@@ -68,67 +93,98 @@ function parseAutocannon(out) {
   if (result.errors || result.non2xx || result.timeouts) throw new Error(`autocannon saw ${result.errors} errors, ${result.non2xx} non-2xx`);
   return result.requests.average;
 }
-function cpuTicks(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
+
+/** CPU ticks of a process and all its descendants (cluster workers included). */
+function treeTicks(rootPid) {
+  const children = new Map();
+  const ticks = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
+      const parent = Number(fields[1]);
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let total = 0;
+  const stack = [rootPid];
+  while (stack.length > 0) {
+    const pid = stack.pop();
+    total += ticks.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function start(server) {
-  const child = spawn(process.execPath, [server.script, String(server.port)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_TIMEOUTS: '' } });
-  server.child = child;
-  for (let i = 0; i < 100; i++) {
+  const args = server.args.map((arg) => (arg === '{port}' ? String(server.port) : arg));
+  if (!args.includes(String(server.port))) args.push(String(server.port));
+  server.child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  for (let i = 0; i < 200; i++) {
     try {
-      run('curl', ['-sf', `http://127.0.0.1:${server.port}/`]);
+      run('curl', ['-sf', '-o', '/dev/null', `http://127.0.0.1:${server.port}/`]);
       return;
     } catch {
       await sleep(50);
     }
   }
-  throw new Error(`${server.name} did not start`);
+  throw new Error(`${server.label} did not start`);
 }
-
-const stopAll = () => servers.forEach((server) => server.child?.kill('SIGTERM'));
+const stopAll = () => {
+  for (const server of servers) {
+    try {
+      process.kill(-server.child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+};
 process.on('exit', stopAll);
 process.on('SIGINT', () => process.exit(130));
 
 for (const server of servers) await start(server);
 for (const server of servers) run('ab', ['-q', '-k', '-c25', '-n20000', `http://127.0.0.1:${server.port}/`]); // warm-up
 
-const results = new Map(); // tool -> server -> [{rps, cpu}]
+const results = new Map(); // tool label -> server name -> [{ rps, cpu }]
 const total = rounds * tools.length * servers.length;
 let done = 0;
+const began = Date.now();
 for (let round = 1; round <= rounds; round++) {
   for (const tool of tools) {
-    // Alternate which server goes first, so neither always runs on a cooler machine.
     const order = round % 2 === 1 ? servers : [...servers].reverse();
     for (const server of order) {
-      const before = cpuTicks(server.child.pid);
+      const before = treeTicks(server.child.pid);
       const startedAt = performance.now();
       const rps = tool.run(`http://127.0.0.1:${server.port}/`);
       const seconds = (performance.now() - startedAt) / 1000;
-      const cpu = (cpuTicks(server.child.pid) - before) / ticksPerSecond / seconds;
-      const byServer = results.get(tool.name) ?? new Map();
-      results.set(tool.name, byServer);
+      const cpu = (treeTicks(server.child.pid) - before) / ticksPerSecond / seconds;
+      const byServer = results.get(tool.label) ?? new Map();
+      results.set(tool.label, byServer);
       byServer.set(server.name, [...(byServer.get(server.name) ?? []), { rps, cpu }]);
       done++;
-      process.stderr.write(`[${done}/${total}] round ${round} ${tool.name} ${server.name}: ${Math.round(rps)} req/s, server CPU ${(cpu * 100).toFixed(0)}%\n`);
+      const left = Math.round(((Date.now() - began) / done) * (total - done) / 1000);
+      process.stderr.write(`[${done}/${total}, ~${left}s left] round ${round} ${tool.label} | ${server.label}: ${Math.round(rps)} req/s, server CPU ${(cpu * 100).toFixed(0)}%\n`);
     }
   }
 }
 stopAll();
 
 const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
-console.log(`Node ${process.version}, ${cpuModel}, ${(await import('node:os')).availableParallelism()} cores, ${new Date().toISOString().slice(0, 10)}; ${rounds} rounds, interleaved; median req/s (min-max), server CPU share.\n`);
-console.log('| tool | node:http (1 process) | percore net (1 process) | ratio |');
-console.log('|---|---|---|---|');
+console.log(`Node ${process.version}, ${cpuModel}, ${availableParallelism()} cores, ${new Date().toISOString().slice(0, 10)}. ${rounds} rounds, interleaved. Cells: median req/s (min-max), server CPU (100% = one core).\n`);
+console.log(`| tool | ${servers.map((server) => server.label).join(' | ')} |`);
+console.log(`|---|${servers.map(() => '---').join('|')}|`);
 for (const [tool, byServer] of results) {
-  const cell = (name) => {
-    const runs = byServer.get(name);
+  const base = median(byServer.get(servers[0].name).map((r) => r.rps));
+  const cells = servers.map((server, index) => {
+    const runs = byServer.get(server.name);
     const rps = runs.map((r) => r.rps);
-    return { median: median(rps), text: `${Math.round(median(rps))} (${Math.round(Math.min(...rps))}-${Math.round(Math.max(...rps))}), CPU ${Math.round(median(runs.map((r) => r.cpu)) * 100)}%` };
-  };
-  const node = cell('node:http');
-  const percore = cell('percore net');
-  console.log(`| ${tool} | ${node.text} | ${percore.text} | **${(percore.median / node.median).toFixed(2)}x** |`);
+    const m = median(rps);
+    const ratio = index === 0 ? '' : ` **${(m / base).toFixed(2)}x**`;
+    return `${Math.round(m)} (${Math.round(Math.min(...rps))}-${Math.round(Math.max(...rps))}), CPU ${Math.round(median(runs.map((r) => r.cpu)) * 100)}%${ratio}`;
+  });
+  console.log(`| ${tool} | ${cells.join(' | ')} |`);
 }

@@ -190,7 +190,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     const parser = this.parser;
     const hasBody = parser.hasBody;
     const request = new NetRequest(
-      this, parser.method, parser.target, parser.versionMinor, parser.headers, parser.expectContinue, hasBody,
+      this, parser.method, parser.target, parser.versionMinor, parser.fields, parser.expectContinue, hasBody,
     );
     const response = new NetResponse(this, parser.method === 'HEAD', parser.versionMinor === 0);
     this.request = request;

@@ -65,8 +65,12 @@ export class RequestParser {
   method = '';
   target = '';
   versionMinor = 1;
-  /** Field names and values as sent, flattened: [name0, value0, name1, value1, ...]. */
-  headers: string[] = [];
+  /**
+   * The header fields as positions in the bytes they arrived in, five entries each:
+   * [buffer, nameStart, nameEnd, valueStart, valueEnd, ...]. Strings are made only when a
+   * handler asks (`fieldStrings`): the hello path never pays for them.
+   */
+  fields: RawFields = [];
   trailers: string[] | null = null;
   keepAlive = true;
   chunked = false;
@@ -97,6 +101,8 @@ export class RequestParser {
   // A line split across reads: its bytes so far.
   private partial: Buffer[] = [];
   private partialLength = 0;
+  /** The kept bytes end in a CR whose LF has not arrived yet. */
+  private partialEndsWithCR = false;
   // The last complete line: lineBuf[lineStart, lineEnd), CRLF excluded.
   private lineBuf: Buffer = Buffer.alloc(0);
   private lineStart = 0;
@@ -167,7 +173,7 @@ export class RequestParser {
             this.event = ParseEvent.HeadComplete;
             return pos;
           }
-          const code = this.parseField(this.headers);
+          const code = this.parseField(false);
           if (code !== null) return this.fail(code, pos);
           break;
         }
@@ -216,8 +222,7 @@ export class RequestParser {
           if (this.lineEnd === this.lineStart) return this.completeMessage(pos);
           // RFC 9112 7.1.2: trailer fields have the syntax of header fields. They are reported
           // apart from the headers and never change the framing.
-          this.trailers ??= [];
-          const code = this.parseField(this.trailers);
+          const code = this.parseField(true);
           if (code !== null) return this.fail(code, pos);
           break;
         }
@@ -240,44 +245,61 @@ export class RequestParser {
    * Finds the end of a CRLF line starting at `pos`. On success returns the offset after the LF and
    * sets lineBuf/lineStart/lineEnd. Otherwise returns NEED_MORE (the bytes are kept) or FAILED
    * (pendingError says why). `limit` bounds the line's bytes, CRLF excluded.
+   *
+   * One pass in JS finds the line's end and enforces RFC 9112 2.2 as it goes: a CR must be
+   * followed by LF (a bare CR fails at once, so a peer cannot hold a broken line open), and an LF
+   * must follow a CR (a lone LF may be read differently by another parser on the path).
    */
   private readLine(data: Buffer, pos: number, limit: number, tooLong: ErrorCode): number {
-    const lf = data.indexOf(LF, pos);
-    if (lf === -1) {
-      const length = data.length - pos;
-      if (this.partialLength + length > limit + 1) return this.failLine(tooLong);
-      // RFC 9112 2.2: a CR must be followed by LF. Catch a bare CR now rather than at the LF, so a
-      // peer cannot hold a broken line open.
-      const lastPartial = this.partialLength > 0 ? this.partial[this.partial.length - 1]! : null;
-      if (lastPartial !== null && lastPartial[lastPartial.length - 1] === CR) return this.failLine('PERCORE_ERR_BARE_CR');
-      const cr = data.indexOf(CR, pos);
-      if (cr !== -1 && cr < data.length - 1) return this.failLine('PERCORE_ERR_BARE_CR');
-      this.partial.push(Buffer.from(data.subarray(pos)));
-      this.partialLength += length;
-      return NEED_MORE;
+    const end = data.length;
+    if (this.partialEndsWithCR) {
+      // The previous read ended on a CR: this read must start with its LF.
+      if (data[pos] !== LF) return this.failLine('PERCORE_ERR_BARE_CR');
+      return this.completeLine(data, pos, pos, pos + 1, limit, tooLong, 1);
     }
-    if (this.partialLength + (lf - pos) > limit + 1) return this.failLine(tooLong);
+    let i = pos;
+    while (i < end) {
+      const byte = data[i]!;
+      if (byte === CR || byte === LF) break;
+      i++;
+    }
+    if (i < end && data[i] === LF) return this.failLine('PERCORE_ERR_BARE_LF');
+    if (i + 1 < end) {
+      // data[i] is a CR with a byte after it.
+      if (data[i + 1] !== LF) return this.failLine('PERCORE_ERR_BARE_CR');
+      return this.completeLine(data, pos, i, i + 2, limit, tooLong, 0);
+    }
+    // Incomplete: no CR yet, or a CR as the last byte read.
+    if (this.partialLength + (end - pos) > limit + 1) return this.failLine(tooLong);
+    this.partial.push(Buffer.from(data.subarray(pos)));
+    this.partialLength += end - pos;
+    this.partialEndsWithCR = i < end;
+    return NEED_MORE;
+  }
+
+  /**
+   * Sets the line: the kept partial bytes (less `dropFromPartial` bytes of trailing CR) and
+   * data[pos, lineEnd). Returns `next`, or FAILED if the line is over `limit`.
+   */
+  private completeLine(data: Buffer, pos: number, lineEnd: number, next: number, limit: number, tooLong: ErrorCode, dropFromPartial: number): number {
+    const partialLength = this.partialLength - dropFromPartial;
+    if (partialLength + (lineEnd - pos) > limit) return this.failLine(tooLong);
     this.consumedPartial = this.partialLength;
     if (this.partialLength === 0) {
       this.lineBuf = data;
       this.lineStart = pos;
-      this.lineEnd = lf;
+      this.lineEnd = lineEnd;
     } else {
-      this.partial.push(data.subarray(pos, lf));
-      this.lineBuf = Buffer.concat(this.partial, this.partialLength + (lf - pos));
+      this.partial.push(data.subarray(pos, lineEnd));
+      this.lineBuf = Buffer.concat(this.partial, this.partialLength + (lineEnd - pos));
       this.lineStart = 0;
-      this.lineEnd = this.lineBuf.length;
+      // A CRLF split across reads leaves its CR last in the kept bytes: the line ends before it.
+      this.lineEnd = partialLength + (lineEnd - pos);
       this.partial = [];
       this.partialLength = 0;
+      this.partialEndsWithCR = false;
     }
-    // RFC 9112 2.2: lines end in CRLF. A lone LF is refused, as a peer that sends one may be
-    // read differently by another parser on the path.
-    if (this.lineEnd === this.lineStart || this.lineBuf[this.lineEnd - 1] !== CR) return this.failLine('PERCORE_ERR_BARE_LF');
-    this.lineEnd--;
-    // RFC 9112 2.2: a CR anywhere else in the line is bare.
-    const cr = this.lineBuf.indexOf(CR, this.lineStart);
-    if (cr !== -1 && cr < this.lineEnd) return this.failLine('PERCORE_ERR_BARE_CR');
-    return lf + 1;
+    return next;
   }
 
   private failLine(code: ErrorCode): number {
@@ -291,23 +313,29 @@ export class RequestParser {
     const buf = this.lineBuf;
     const start = this.lineStart;
     const end = this.lineEnd;
-    // RFC 9112 3: request-line = method SP request-target SP HTTP-version, single SPs only.
+    // RFC 9112 3: request-line = method SP request-target SP HTTP-version, single SPs only. One
+    // pass finds the spaces and refuses tabs (readLine has already refused any CR).
+    let sp1 = -1;
+    let sp2 = -1;
+    let sp3 = -1;
     for (let i = start; i < end; i++) {
       const byte = buf[i]!;
-      if (byte === HTAB) return 'PERCORE_ERR_INVALID_REQUEST_LINE';
-      if (byte === CR) return 'PERCORE_ERR_BARE_CR';
+      if (byte === SP) {
+        if (sp1 === -1) sp1 = i;
+        else if (sp2 === -1) sp2 = i;
+        else if (sp3 === -1) sp3 = i;
+      } else if (byte === HTAB) {
+        return 'PERCORE_ERR_INVALID_REQUEST_LINE';
+      }
     }
-    const sp1 = buf.indexOf(SP, start);
-    if (sp1 === -1 || sp1 >= end || sp1 === start) return 'PERCORE_ERR_INVALID_REQUEST_LINE';
+    if (sp1 === -1 || sp1 === start) return 'PERCORE_ERR_INVALID_REQUEST_LINE';
     for (let i = start; i < sp1; i++) if (TOKEN[buf[i]!] === 0) return 'PERCORE_ERR_INVALID_METHOD';
     this.method = methodString(buf, start, sp1);
     // RFC 9110 9.3.6: CONNECT asks for a tunnel, which this server does not provide.
     if (this.method === 'CONNECT') return 'PERCORE_ERR_METHOD_NOT_IMPLEMENTED';
 
     const targetStart = sp1 + 1;
-    const sp2 = buf.indexOf(SP, targetStart);
-    if (sp2 === -1 || sp2 >= end || sp2 === targetStart) return 'PERCORE_ERR_INVALID_REQUEST_LINE';
-    if (buf.indexOf(SP, sp2 + 1) !== -1 && buf.indexOf(SP, sp2 + 1) < end) return 'PERCORE_ERR_INVALID_REQUEST_LINE';
+    if (sp2 === -1 || sp2 === targetStart || sp3 !== -1) return 'PERCORE_ERR_INVALID_REQUEST_LINE';
     for (let i = targetStart; i < sp2; i++) if (TARGET[buf[i]!] === 0) return 'PERCORE_ERR_INVALID_TARGET';
     const targetCode = this.checkTargetForm(buf, targetStart, sp2);
     if (targetCode !== null) return targetCode;
@@ -353,7 +381,7 @@ export class RequestParser {
 
   // ---- fields (RFC 9112 5) -----------------------------------------------------------------
 
-  private parseField(into: string[]): ErrorCode | null {
+  private parseField(trailer: boolean): ErrorCode | null {
     const buf = this.lineBuf;
     const start = this.lineStart;
     const end = this.lineEnd;
@@ -387,9 +415,15 @@ export class RequestParser {
         return byte === CR ? 'PERCORE_ERR_BARE_CR' : 'PERCORE_ERR_INVALID_HEADER_VALUE';
       }
     }
-    if (into.length >= this.limits.maxHeaderCount * 2) return 'PERCORE_ERR_TOO_MANY_HEADERS';
-    if (into === this.headers) this.noteHeader(buf, start, colon, valueStart, valueEnd);
-    into.push(buf.toString('latin1', start, colon), buf.toString('latin1', valueStart, valueEnd));
+    if (trailer) {
+      const trailers = (this.trailers ??= []);
+      if (trailers.length >= this.limits.maxHeaderCount * 2) return 'PERCORE_ERR_TOO_MANY_HEADERS';
+      trailers.push(buf.toString('latin1', start, colon), buf.toString('latin1', valueStart, valueEnd));
+      return null;
+    }
+    if (this.fields.length >= this.limits.maxHeaderCount * FIELD_STRIDE) return 'PERCORE_ERR_TOO_MANY_HEADERS';
+    this.noteHeader(buf, start, colon, valueStart, valueEnd);
+    this.fields.push(buf, start, colon, valueStart, valueEnd);
     return null;
   }
 
@@ -553,7 +587,7 @@ export class RequestParser {
    * read the head's fields and the trailers; the headers array is handed over, never reused.
    */
   private beginMessage(): void {
-    this.headers = [];
+    this.fields = [];
     this.trailers = null;
     this.method = '';
     this.target = '';
@@ -583,8 +617,26 @@ export class RequestParser {
     this.event = ParseEvent.Error;
     this.partial = [];
     this.partialLength = 0;
+    this.partialEndsWithCR = false;
     return pos;
   }
+}
+
+/** Header fields as byte positions: see `RequestParser.fields`. */
+export type RawFields = Array<Buffer | number>;
+const FIELD_STRIDE = 5;
+
+/** The fields as strings, as sent: [name0, value0, name1, value1, ...]. */
+export function fieldStrings(fields: RawFields): string[] {
+  const strings: string[] = [];
+  for (let i = 0; i < fields.length; i += FIELD_STRIDE) {
+    const buf = fields[i] as Buffer;
+    strings.push(
+      buf.toString('latin1', fields[i + 1] as number, fields[i + 2] as number),
+      buf.toString('latin1', fields[i + 3] as number, fields[i + 4] as number),
+    );
+  }
+  return strings;
 }
 
 const NEED_MORE = -1;

@@ -1,5 +1,6 @@
 import { PercoreError } from '../errors.js';
 import type { BodyReadOptions, HttpRequest } from './api.js';
+import { fieldStrings, type RawFields } from './parser.js';
 
 /** What a request needs from the connection that received it. */
 export interface RequestOwner {
@@ -33,6 +34,7 @@ export class NetRequest implements HttpRequest, AsyncIterator<Buffer> {
   private pathPart: string | undefined;
   private queryPart = '';
   private headerRecord: Record<string, string> | undefined;
+  private headerStrings: string[] | undefined;
   private bodyState: BodyState;
   private used = false;
   private queue: Buffer[] = [];
@@ -47,7 +49,7 @@ export class NetRequest implements HttpRequest, AsyncIterator<Buffer> {
     readonly method: string,
     readonly target: string,
     versionMinor: number,
-    readonly rawHeaders: readonly string[],
+    private readonly fields: RawFields,
     /** @internal Whether the client asked for 100-continue before sending its body. */
     readonly expectContinue: boolean,
     hasBody: boolean,
@@ -64,6 +66,10 @@ export class NetRequest implements HttpRequest, AsyncIterator<Buffer> {
   get query(): string {
     if (this.pathPart === undefined) this.splitTarget();
     return this.queryPart;
+  }
+
+  get rawHeaders(): readonly string[] {
+    return (this.headerStrings ??= fieldStrings(this.fields));
   }
 
   get headers(): Readonly<Record<string, string>> {

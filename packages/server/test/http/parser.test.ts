@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ParseEvent, RequestParser } from '../../src/http/parser.js';
+import { fieldStrings, ParseEvent, RequestParser } from '../../src/http/parser.js';
 import { defaultHttpOptions, type HttpLimits } from '../../src/http/options.js';
 import { allFixtures } from './fixtures/index.js';
 import type { ExpectedMessage, ParserFixture } from './fixtures/types.js';
@@ -44,7 +44,7 @@ function parse(raw: Buffer, feeding: Feeding, limits: Partial<HttpLimits> = {}):
           method: parser.method,
           target: parser.target,
           version: parser.versionMinor === 0 ? '1.0' : '1.1',
-          headers: pairs(parser.headers),
+          headers: pairs(fieldStrings(parser.fields)),
           body: '',
           keepAlive: parser.keepAlive,
         };
