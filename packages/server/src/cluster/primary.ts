@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { PercoreError } from '../errors.js';
 import type { Logger } from '../scheduler/scheduler.js';
+import { deferred, type Deferred } from '../util/deferred.js';
 import { isWorkerMessage, type PrimaryMessage, type WorkerMessage, type WorkerStats } from './messages.js';
 import type { ClusterStats, ResolvedServeOptions } from './options.js';
 
@@ -235,20 +236,4 @@ export class Supervisor {
     clearTimeout(deadline);
     return !record.killed && code === 0;
   }
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }

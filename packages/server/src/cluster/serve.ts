@@ -129,18 +129,7 @@ async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle
     setInterval(() => send({ percore: 'stats', stats: runtime.stats() }), options.statsIntervalMs).unref();
   }
   send({ percore: 'listening', port });
-  return {
-    role: 'worker',
-    host: options.host,
-    port,
-    url: formatUrl(options.host, port),
-    workers: 1,
-    stats: () => singleStats(runtime),
-    workerPids: () => [process.pid],
-    restart: () => Promise.reject(new Error('restart is the primary’s to call')),
-    close: () => drain(options.shutdownGraceMs),
-    exited: new Promise(() => {}),
-  };
+  return localHandle('worker', options, port, runtime, () => drain(options.shutdownGraceMs), new Promise(() => {}));
 }
 
 async function serveInProcess(options: ResolvedServeOptions, logger: Logger): Promise<ServeHandle> {
@@ -174,15 +163,27 @@ async function serveInProcess(options: ResolvedServeOptions, logger: Logger): Pr
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   }
+  return localHandle('single', options, port, runtime, close, exited);
+}
+
+/** The handle of a process that serves itself: a cluster worker, or a single process. */
+function localHandle(
+  role: 'worker' | 'single',
+  options: ResolvedServeOptions,
+  port: number,
+  runtime: WorkerRuntime,
+  close: () => Promise<number>,
+  exited: Promise<number>,
+): ServeHandle {
   return {
-    role: 'single',
+    role,
     host: options.host,
     port,
     url: formatUrl(options.host, port),
     workers: 1,
     stats: () => singleStats(runtime),
     workerPids: () => [process.pid],
-    restart: () => Promise.reject(new Error('restart needs the cluster (cluster: true)')),
+    restart: () => Promise.reject(new Error(role === 'worker' ? 'restart is the primary’s to call' : 'restart needs the cluster (cluster: true)')),
     close,
     exited,
   };

@@ -83,15 +83,7 @@ export function useCleanup(): void {
 }
 
 /** A promise with its resolve function outside: a gate a test opens when it is ready. */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { deferred } from '../../src/util/deferred.js';
 
 /** Rejects if `promise` has not settled within `ms`, so no await in a test can hang. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
