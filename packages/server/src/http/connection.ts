@@ -99,7 +99,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
       case Wait.Response:
         if (this.writeBlocked) {
           // The client stopped reading the response: nothing to answer, and not the handler's fault.
-          this.abortExchange();
+          this.abortExchange('the client stopped reading');
           this.close('timeout');
           return;
         }
@@ -117,16 +117,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   }
 
   override onClose(reason: CloseReason, error?: unknown): void {
-    const request = this.request;
-    const response = this.response;
-    this.request = this.response = null;
-    this.held = null;
-    if (response !== null && !response.finished) {
-      response.abort();
-      request!.failBody(new PercoreError('PERCORE_ERR_ABORTED', `connection closed (${reason})`, { cause: error }));
-    } else if (request !== null) {
-      request.failBody(new PercoreError('PERCORE_ERR_ABORTED', `connection closed (${reason})`, { cause: error }));
-    }
+    this.abortExchange(`connection closed (${reason})`, error);
   }
 
   // ---- parsing -----------------------------------------------------------------------------
@@ -306,13 +297,13 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   }
 
   /** Ends the exchange in progress without a reply: its handler sees the abort. */
-  private abortExchange(): void {
+  private abortExchange(why: string, cause?: unknown): void {
     const request = this.request;
     const response = this.response;
     this.request = this.response = null;
     this.held = null;
     response?.abort();
-    request?.failBody(new PercoreError('PERCORE_ERR_ABORTED', 'the client stopped reading'));
+    request?.failBody(new PercoreError('PERCORE_ERR_ABORTED', why, { cause }));
   }
 
   // ---- RequestOwner ------------------------------------------------------------------------
