@@ -1,6 +1,6 @@
 import { PercoreError } from '../errors.js';
 import type { HeaderValue, HttpResponse } from './api.js';
-import { TOKEN } from './chars.js';
+import { ResponseHeaders } from './response-headers.js';
 import { httpDate } from './date.js';
 import { statusHasNoBody, statusLine } from './status.js';
 
@@ -41,17 +41,15 @@ export class NetResponse implements HttpResponse {
   status = 200;
   /** Whether the connection may persist after this response; decided when the head is built. */
   keepAlive = false;
-  private names: string[] | null = null;
-  private lowerNames: string[] | null = null;
-  private values: string[] | null = null;
+  /** Made on the first setHeader: a response without headers allocates none. */
+  private headers: ResponseHeaders | null = null;
   private sentHead = false;
   private done = false;
   private abortedFlag = false;
   private framing = Framing.Fixed;
-  /** For a streamed body with a declared Content-Length: bytes promised and sent. */
-  private declaredLength = -1;
+  /** For a body of known length: the bytes promised in the head, and those sent so far. */
+  private fixedLength = -1;
   private sentLength = 0;
-  private closeRequested = false;
   private abortController: AbortController | null = null;
   private abortCallbacks: Array<() => void> | null = null;
   private drainWaiters: Array<() => void> | null = null;
@@ -92,43 +90,17 @@ export class NetResponse implements HttpResponse {
 
   setHeader(name: string, value: HeaderValue): this {
     if (this.sentHead) throw new PercoreError('PERCORE_ERR_HEADERS_SENT', `cannot set ${name}`);
-    const lower = checkHeaderName(name);
-    const text = Array.isArray(value) ? value.join(', ') : String(value);
-    checkHeaderValue(name, text);
-    switch (lower) {
-      case 'content-length':
-        // Framing is the server's: a declared length is honoured for streaming, and end() always
-        // sends the true length.
-        if (!/^\d{1,15}$/.test(text)) throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `Content-Length: ${text}`);
-        this.declaredLength = Number(text);
-        return this;
-      case 'transfer-encoding':
-        throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', 'Transfer-Encoding is set by the server');
-      case 'connection':
-        // RFC 9110 7.6.1: only "close" means anything to this server; it writes the field itself.
-        this.closeRequested = /(^|,)\s*close\s*(,|$)/i.test(text);
-        return this;
-    }
-    this.removeLower(lower);
-    (this.names ??= []).push(name);
-    (this.lowerNames ??= []).push(lower);
-    (this.values ??= []).push(text);
+    (this.headers ??= new ResponseHeaders()).set(name, value);
     return this;
   }
 
   getHeader(name: string): string | undefined {
-    const lower = name.toLowerCase();
-    if (lower === 'content-length') return this.declaredLength >= 0 ? String(this.declaredLength) : undefined;
-    const index = this.lowerNames?.indexOf(lower) ?? -1;
-    return index === -1 ? undefined : this.values![index];
+    return this.headers?.get(name);
   }
 
   removeHeader(name: string): this {
     if (this.sentHead) throw new PercoreError('PERCORE_ERR_HEADERS_SENT', `cannot remove ${name}`);
-    const lower = name.toLowerCase();
-    if (lower === 'content-length') this.declaredLength = -1;
-    else if (lower === 'connection') this.closeRequested = false;
-    else this.removeLower(lower);
+    this.headers?.remove(name.toLowerCase());
     return this;
   }
 
@@ -139,10 +111,11 @@ export class NetResponse implements HttpResponse {
     if (!this.sentHead) {
       // Refuse a first chunk past the declared length before the head is committed, so a refused
       // write changes nothing and the handler can still answer.
-      if (this.declaredLength >= 0 && length > this.declaredLength && !this.isHead && !statusHasNoBody(this.status)) {
-        throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `body exceeds Content-Length ${this.declaredLength}`);
+      const declared = this.headers?.declaredLength ?? -1;
+      if (declared >= 0 && length > declared && !this.isHead && !statusHasNoBody(this.status)) {
+        throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `body exceeds Content-Length ${declared}`);
       }
-      const head = this.buildHead(this.declaredLength);
+      const head = this.buildHead(declared);
       if (length === 0 || this.framing === Framing.None) return this.owner.writeResponse(this, head);
       return this.owner.writeResponseParts(this, this.frame(head, chunk, length));
     }
@@ -173,7 +146,7 @@ export class NetResponse implements HttpResponse {
       if (length > 0 && this.framing !== Framing.None) parts.push(...this.frame('', body!, length));
       if (this.framing === Framing.Chunked) parts.push(LAST_CHUNK);
       // A declared length that was not met leaves the message short: the connection must close.
-      if (this.framing === Framing.Fixed && this.sentLength !== this.declaredLength) this.keepAlive = false;
+      if (this.framing === Framing.Fixed && this.sentLength !== this.fixedLength) this.keepAlive = false;
       this.done = true;
       if (parts.length > 0) this.owner.writeResponseParts(this, parts);
     }
@@ -201,14 +174,13 @@ export class NetResponse implements HttpResponse {
   /** @internal Replaces whatever the handler set with an error reply, if the head is not out yet. */
   resetForError(status: number): void {
     this.status = status;
-    this.names = this.lowerNames = this.values = null;
-    this.declaredLength = -1;
+    this.headers = null;
     this.setHeader('Content-Type', 'text/plain; charset=utf-8');
   }
 
   /** @internal Whether the client asked to close or the response must close the connection. */
   get wantsClose(): boolean {
-    return this.closeRequested;
+    return this.headers?.closeRequested ?? false;
   }
 
   private buildHead(contentLength: number): string {
@@ -228,7 +200,7 @@ export class NetResponse implements HttpResponse {
       framing = contentLength >= 0 ? `Content-Length: ${contentLength}\r\n` : '';
     } else if (contentLength >= 0) {
       this.framing = Framing.Fixed;
-      this.declaredLength = contentLength;
+      this.fixedLength = contentLength;
       framing = `Content-Length: ${contentLength}\r\n`;
     } else if (!this.http10) {
       this.framing = Framing.Chunked;
@@ -242,12 +214,11 @@ export class NetResponse implements HttpResponse {
     this.keepAlive = keepAlive;
 
     let head = statusLine(status);
-    const lowerNames = this.lowerNames;
-    if (lowerNames === null || !lowerNames.includes('date')) head += `Date: ${httpDate()}\r\n`;
+    const headers = this.headers;
+    if (headers === null || !headers.has('date')) head += `Date: ${httpDate()}\r\n`;
     head += this.owner.serverHeader;
-    if (lowerNames !== null) {
-      const names = this.names!;
-      const values = this.values!;
+    if (headers !== null) {
+      const { names, values } = headers;
       for (let i = 0; i < names.length; i++) head += `${names[i]}: ${values[i]}\r\n`;
     }
     head += framing;
@@ -264,8 +235,8 @@ export class NetResponse implements HttpResponse {
     if (this.framing === Framing.Chunked) return [`${head}${length.toString(16)}\r\n`, chunk, '\r\n'];
     if (this.framing === Framing.Fixed) {
       // Checked before counting: a refused chunk is not sent, so it must not count as sent.
-      if (this.sentLength + length > this.declaredLength) {
-        throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `body exceeds Content-Length ${this.declaredLength}`);
+      if (this.sentLength + length > this.fixedLength) {
+        throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `body exceeds Content-Length ${this.fixedLength}`);
       }
       this.sentLength += length;
     }
@@ -277,40 +248,5 @@ export class NetResponse implements HttpResponse {
     if (waiters === null) return;
     this.drainWaiters = null;
     for (const resolve of waiters) resolve();
-  }
-
-  private removeLower(lower: string): void {
-    const lowerNames = this.lowerNames;
-    if (lowerNames === null) return;
-    for (let i = lowerNames.length - 1; i >= 0; i--) {
-      if (lowerNames[i] === lower) {
-        lowerNames.splice(i, 1);
-        this.names!.splice(i, 1);
-        this.values!.splice(i, 1);
-      }
-    }
-  }
-}
-
-function checkHeaderName(name: string): string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `invalid name ${JSON.stringify(name)}`);
-  }
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
-    if (code > 0x7f || TOKEN[code] === 0) {
-      throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `invalid name ${JSON.stringify(name)}`);
-    }
-  }
-  return name.toLowerCase();
-}
-
-/** RFC 9110 5.5: values of visible ASCII, SP and HTAB only; CR and LF would split the response. */
-function checkHeaderValue(name: string, value: string): void {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09) || code >= 0x7f) {
-      throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `invalid value for ${name}`);
-    }
   }
 }
