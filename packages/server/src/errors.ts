@@ -72,6 +72,10 @@ export const errorCatalog = {
   PERCORE_ERR_CRASH_LOOP: spec(0, 'Workers keep dying; the primary stopped'),
   PERCORE_ERR_DRAIN_FORCED: spec(0, 'A worker did not drain in time and was killed'),
 
+  // uWebSockets.js engine
+  PERCORE_ERR_UWS_UNAVAILABLE: spec(0, 'The uws engine cannot run here'),
+  PERCORE_ERR_REQUEST_EXPIRED: spec(0, 'The uws engine request is gone: read it before the response ends'),
+
   // Scheduler and configuration
   PERCORE_ERR_TASK_FAILED: spec(0, 'A task threw; it was closed and the scheduler carried on'),
   PERCORE_ERR_INVALID_OPTION: spec(0, 'An option is out of range or of the wrong type'),

@@ -1,6 +1,5 @@
 import { PercoreError } from '../errors.js';
-import type { HeaderValue, HttpResponse } from './api.js';
-import { ResponseHeaders } from './response-headers.js';
+import { ResponseBase } from './response-base.js';
 import { httpDate } from './date.js';
 import { statusHasNoBody, statusLine } from './status.js';
 
@@ -37,75 +36,28 @@ const LAST_CHUNK = '0\r\n\r\n';
  * A response on the `net` engine. The head is built as one string and goes out with the first
  * body bytes in a single write; status and headers are plain fields until then.
  */
-export class NetResponse implements HttpResponse {
-  status = 200;
+export class NetResponse extends ResponseBase {
   /** Whether the connection may persist after this response; decided when the head is built. */
   keepAlive = false;
-  /** Made on the first setHeader: a response without headers allocates none. */
-  private headers: ResponseHeaders | null = null;
-  private sentHead = false;
-  private done = false;
-  private abortedFlag = false;
   private framing = Framing.Fixed;
   /** For a body of known length: the bytes promised in the head, and those sent so far. */
   private fixedLength = -1;
   private sentLength = 0;
-  private abortController: AbortController | null = null;
-  private abortCallbacks: Array<() => void> | null = null;
-  private drainWaiters: Array<() => void> | null = null;
 
   constructor(
     private readonly owner: ResponseOwner,
     /** @internal */ readonly isHead: boolean,
     /** @internal */ readonly http10: boolean,
-  ) {}
-
-  get headersSent(): boolean {
-    return this.sentHead;
+  ) {
+    super();
   }
 
-  get finished(): boolean {
-    return this.done;
-  }
-
-  get aborted(): boolean {
-    return this.abortedFlag;
-  }
-
-  get signal(): AbortSignal {
-    if (this.abortController === null) {
-      this.abortController = new AbortController();
-      if (this.abortedFlag) this.abortController.abort(new PercoreError('PERCORE_ERR_ABORTED'));
-    }
-    return this.abortController.signal;
-  }
-
-  onAborted(callback: () => void): void {
-    if (this.abortedFlag) {
-      queueMicrotask(callback);
-      return;
-    }
-    (this.abortCallbacks ??= []).push(callback);
-  }
-
-  setHeader(name: string, value: HeaderValue): this {
-    if (this.sentHead) throw new PercoreError('PERCORE_ERR_HEADERS_SENT', `cannot set ${name}`);
-    (this.headers ??= new ResponseHeaders()).set(name, value);
-    return this;
-  }
-
-  getHeader(name: string): string | undefined {
-    return this.headers?.get(name);
-  }
-
-  removeHeader(name: string): this {
-    if (this.sentHead) throw new PercoreError('PERCORE_ERR_HEADERS_SENT', `cannot remove ${name}`);
-    this.headers?.remove(name.toLowerCase());
-    return this;
+  protected get blocked(): boolean {
+    return this.owner.writeBlocked;
   }
 
   write(chunk: string | Uint8Array): boolean {
-    if (this.abortedFlag) return false;
+    if (this.aborted) return false;
     if (this.done) throw new PercoreError('PERCORE_ERR_RESPONSE_FINISHED', 'write after end');
     const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     if (!this.sentHead) {
@@ -123,14 +75,8 @@ export class NetResponse implements HttpResponse {
     return this.owner.writeResponseParts(this, this.frame('', chunk, length));
   }
 
-  drain(): Promise<void> {
-    // As documented in api.ts: at once when nothing is blocked, or the next 'drain' never comes.
-    if (this.abortedFlag || this.done || !this.owner.writeBlocked) return Promise.resolve();
-    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
-  }
-
   end(body?: string | Uint8Array): void {
-    if (this.abortedFlag) return;
+    if (this.aborted) return;
     if (this.done) throw new PercoreError('PERCORE_ERR_RESPONSE_FINISHED', 'end called twice');
     if (!this.sentHead) {
       // The whole response at once: head and body in one write, with the exact length.
@@ -152,35 +98,6 @@ export class NetResponse implements HttpResponse {
     }
     this.settleDrainWaiters();
     this.owner.responseFinished(this);
-  }
-
-  /** @internal The client went away, or the exchange timed out: nothing more will be sent. */
-  abort(): void {
-    if (this.abortedFlag || this.done) return;
-    this.abortedFlag = true;
-    this.done = true;
-    this.settleDrainWaiters();
-    this.abortController?.abort(new PercoreError('PERCORE_ERR_ABORTED'));
-    const callbacks = this.abortCallbacks;
-    this.abortCallbacks = null;
-    if (callbacks !== null) for (const callback of callbacks) callback();
-  }
-
-  /** @internal The socket drained. */
-  drained(): void {
-    this.settleDrainWaiters();
-  }
-
-  /** @internal Replaces whatever the handler set with an error reply, if the head is not out yet. */
-  resetForError(status: number): void {
-    this.status = status;
-    this.headers = null;
-    this.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  }
-
-  /** @internal Whether the client asked to close or the response must close the connection. */
-  get wantsClose(): boolean {
-    return this.headers?.closeRequested ?? false;
   }
 
   private buildHead(contentLength: number): string {
@@ -241,12 +158,5 @@ export class NetResponse implements HttpResponse {
       this.sentLength += length;
     }
     return head === '' ? [chunk] : [head, chunk];
-  }
-
-  private settleDrainWaiters(): void {
-    const waiters = this.drainWaiters;
-    if (waiters === null) return;
-    this.drainWaiters = null;
-    for (const resolve of waiters) resolve();
   }
 }
