@@ -23,18 +23,23 @@ try {
     port: config.port,
     host: config.host,
     workers: config.workers,
+    engine: config.engine,
     ...(config.timeouts ? {} : noTimeouts),
     onStats: printer === null ? undefined : (stats: ClusterStats) => printer.print(stats),
   });
   if (handle.role !== 'worker') {
     const url = `${handle.url}/`;
+    const benchmark =
+      config.engine === 'uws'
+        ? `Benchmark: wrk -c25 -d10s ${url} (uWebSockets.js answers HTTP/1.0, and so ab, with 505; use --engine net for ab)`
+        : `Benchmark: ab -k -c25 -n 100000 ${url}`;
     console.log(
       `percore hello listening on ${url} (engine ${config.engine}, ${handle.workers} worker${handle.workers === 1 ? '' : 's'}, pid ${process.pid}` +
-        `${config.timeouts ? '' : ', no timeouts'}). Benchmark: ab -k -c25 -n 100000 ${url}`,
+        `${config.timeouts ? '' : ', no timeouts'}). ${benchmark}`,
     );
   }
 } catch (error) {
-  if (isPercoreError(error) && error.code === 'PERCORE_ERR_LISTEN_FAILED') {
+  if (isPercoreError(error) && (error.code === 'PERCORE_ERR_LISTEN_FAILED' || error.code === 'PERCORE_ERR_UWS_UNAVAILABLE')) {
     console.error(`percore-hello: ${error.message}`);
     process.exit(1);
   }

@@ -20,3 +20,7 @@ export { createHttpServer, HttpServer, type HttpServerOptions, type ListenAddres
 export { serve, type ServeHandle } from './cluster/serve.js';
 export type { ServeOptions, ClusterStats, ProtocolMaker } from './cluster/options.js';
 export type { WorkerStats } from './cluster/messages.js';
+
+export { UwsServer, type UwsServerOptions } from './uws/server.js';
+export { loadUws } from './uws/load.js';
+export type { Engine } from './cluster/options.js';

@@ -12,8 +12,13 @@ export type ProtocolMaker = () => { factory: TaskFactory; refuse?: (socket: Sock
 export interface ServeOptions extends HttpServerOptions {
   /** The HTTP handler. Give this or `protocol`. */
   handler?: Handler;
-  /** A custom protocol (a task factory) instead of HTTP. */
+  /** A custom protocol (a task factory) instead of HTTP; `net` engine only. */
   protocol?: ProtocolMaker;
+  /**
+   * 'net' (default): percore's own HTTP/1.0 and 1.1 state machine on node:net. 'uws':
+   * uWebSockets.js, HTTP/1.1 only (it answers HTTP/1.0 with 505), and WebSockets.
+   */
+  engine?: Engine;
   /** Default 8080. 0 picks a free port (the same one for every worker). */
   port?: number;
   /** Default '127.0.0.1'. */
@@ -41,6 +46,8 @@ export interface ServeOptions extends HttpServerOptions {
   onStats?: (stats: ClusterStats) => void;
 }
 
+export type Engine = 'net' | 'uws';
+
 export interface ClusterStats {
   workers: WorkerStats[];
   /** Sums over the workers. */
@@ -54,7 +61,7 @@ export interface ClusterStats {
 export type ResolvedServeOptions = Required<
   Pick<
     ServeOptions,
-    | 'port' | 'host' | 'cluster' | 'workers' | 'shutdownGraceMs' | 'crashLoopDeaths' | 'crashLoopWindowMs'
+    | 'port' | 'host' | 'engine' | 'cluster' | 'workers' | 'shutdownGraceMs' | 'crashLoopDeaths' | 'crashLoopWindowMs'
     | 'restartDelayMs' | 'statsIntervalMs' | 'handleSignals'
   >
 > &
@@ -68,6 +75,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
     ...options,
     port: options.port ?? 8080,
     host: options.host ?? '127.0.0.1',
+    engine: options.engine ?? 'net',
     cluster: options.cluster ?? true,
     workers: options.workers ?? availableParallelism(),
     shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
@@ -90,6 +98,12 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   integer('crashLoopWindowMs', 1, 2 ** 31 - 1);
   integer('restartDelayMs', 0, 60_000);
   integer('statsIntervalMs', 0, 2 ** 31 - 1);
+  if (resolved.engine !== 'net' && resolved.engine !== 'uws') {
+    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `engine must be 'net' or 'uws', got ${String(resolved.engine)}`);
+  }
+  if (resolved.engine === 'uws' && resolved.protocol !== undefined) {
+    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'custom protocols run on the net engine; uws serves HTTP and WebSockets');
+  }
   if (typeof resolved.host !== 'string' || resolved.host.length === 0) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'host must be a non-empty string');
   }

@@ -1,0 +1,189 @@
+import type { HttpRequest as NativeRequest, HttpResponse as NativeResponse } from 'uws-node18-23';
+import { errorCatalog, isPercoreError, PercoreError, statusForError, type ErrorCode } from '../errors.js';
+import type { Handler } from '../http/api.js';
+import type { ResolvedHttpOptions } from '../http/options.js';
+import type { BodyOwner, RequestBody } from '../http/request-body.js';
+import { reasonPhrase } from '../http/status.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { Timer, type TimerTarget } from '../scheduler/timer-wheel.js';
+import { UwsRequest } from './request.js';
+import { UwsResponse, type UwsResponseOwner } from './response.js';
+
+/** What an exchange needs from its server. */
+export interface ExchangeHost {
+  readonly handler: Handler;
+  readonly options: ResolvedHttpOptions;
+  readonly scheduler: Scheduler;
+  readonly draining: boolean;
+  exchangeStarted(): void;
+  exchangeEnded(): void;
+}
+
+/**
+ * One request and its response on the `uws` engine, keeping uWebSockets.js's rules:
+ * onAborted is registered before anything can go asynchronous (rule 2), onData is attached
+ * before the handler runs and every chunk is copied (rule 6), and the request is copied before
+ * uWS frees it (rule 5). A handler that goes asynchronous gets a response timeout on the
+ * scheduler's wheel.
+ */
+export class UwsExchange implements UwsResponseOwner, BodyOwner, TimerTarget {
+  readonly request: UwsRequest;
+  readonly response: UwsResponse;
+  inCallback = true;
+  private timer: Timer | null = null;
+  private received = 0;
+  private ended = false;
+
+  constructor(
+    private readonly host: ExchangeHost,
+    private readonly native: NativeResponse,
+    nativeRequest: NativeRequest,
+  ) {
+    host.exchangeStarted();
+    native.onAborted(() => this.aborted());
+    const contentLength = nativeRequest.getHeader('content-length');
+    const hasBody = (contentLength !== '' && contentLength !== '0') || nativeRequest.getHeader('transfer-encoding') !== '';
+    this.request = new UwsRequest(this, nativeRequest, native, hasBody);
+    this.response = new UwsResponse(this, native, this.request.method === 'HEAD');
+    if (hasBody) native.onData((chunk, isLast) => this.onData(chunk, isLast));
+  }
+
+  get closing(): boolean {
+    return this.host.draining;
+  }
+
+  get maxBodySize(): number {
+    return this.host.options.maxBodySize;
+  }
+
+  get bodyHighWaterMark(): number {
+    return this.host.options.bodyHighWaterMark;
+  }
+
+  /** Runs the handler inside uWS's callback. */
+  run(): void {
+    let result: void | Promise<void> = undefined;
+    try {
+      result = this.host.handler(this.request, this.response);
+    } catch (error) {
+      this.failed(error);
+    }
+    if (!this.response.finished) {
+      // Going asynchronous: uWS frees its request when this callback returns.
+      this.request.capture();
+      this.armTimeout();
+      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+        (result as Promise<void>).then(undefined, (error: unknown) => this.failed(error));
+      }
+    } else {
+      this.request.expire();
+    }
+    this.inCallback = false;
+  }
+
+  // ---- UwsResponseOwner --------------------------------------------------------------------
+
+  progressed(): void {
+    if (this.timer !== null) this.armTimeout();
+  }
+
+  finished(): void {
+    // The rest of an unread body is dropped as it arrives.
+    this.request.discard();
+    this.end();
+  }
+
+  // ---- BodyOwner ---------------------------------------------------------------------------
+
+  bodyWanted(_request: RequestBody): void {}
+
+  bodyBackpressure(_request: RequestBody, paused: boolean): void {
+    if (this.ended) return;
+    if (paused) this.native.pause();
+    else this.native.resume();
+  }
+
+  // ---- TimerTarget -------------------------------------------------------------------------
+
+  onTimer(): void {
+    this.timer = null;
+    if (this.response.finished) return;
+    this.host.scheduler.logger.error('PERCORE_ERR_RESPONSE_TIMEOUT', `the handler did not answer within ${this.host.options.responseTimeout} ms`);
+    this.reject('PERCORE_ERR_RESPONSE_TIMEOUT');
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private onData(chunk: ArrayBuffer, isLast: boolean): void {
+    // uWS reuses the memory behind `chunk` once this returns: copy it (rule 6).
+    this.received += chunk.byteLength;
+    if (this.received > this.host.options.maxBodySize) {
+      this.reject('PERCORE_ERR_BODY_TOO_LARGE');
+      return;
+    }
+    if (chunk.byteLength > 0) this.request.pushBody(Buffer.from(new Uint8Array(chunk)));
+    if (isLast) this.request.endBody(null);
+  }
+
+  private aborted(): void {
+    // uWS's response is dead from here on: nothing may touch it.
+    this.inCallback = true;
+    this.response.abort();
+    this.request.failBody(new PercoreError('PERCORE_ERR_ABORTED', 'the client went away'));
+    this.end();
+  }
+
+  private failed(error: unknown): void {
+    const response = this.response;
+    if (response.aborted || (isPercoreError(error) && error.code === 'PERCORE_ERR_ABORTED')) return;
+    const status = statusForError(error);
+    if (status >= 500) this.host.scheduler.logger.error('PERCORE_ERR_HANDLER_FAILED', 'the handler failed', error);
+    if (response.finished) return;
+    if (response.headersSent) {
+      // Part of the response is out: only cutting the connection says it is incomplete.
+      this.corked(() => this.native.close());
+      response.abort();
+      this.end();
+      return;
+    }
+    response.resetForError(status);
+    response.end(`${status} ${reasonPhrase(status)}\n`);
+  }
+
+  /** Ends the exchange with a canned error and closes the connection, if no response is out yet. */
+  private reject(code: ErrorCode): void {
+    const response = this.response;
+    this.request.failBody(new PercoreError(code));
+    if (!response.finished && !response.headersSent) {
+      const status = errorCatalog[code].status;
+      this.corked(() => {
+        this.native.writeStatus(`${status} ${reasonPhrase(status)}`);
+        this.native.writeHeader('Content-Type', 'text/plain; charset=utf-8');
+        this.native.end(`${status} ${reasonPhrase(status)}: ${code}\n`, true);
+      });
+    } else if (!response.finished) {
+      this.corked(() => this.native.close());
+    }
+    response.abort();
+    this.end();
+  }
+
+  private armTimeout(): void {
+    const ms = this.host.options.responseTimeout;
+    if (ms <= 0) return;
+    this.timer ??= new Timer(this);
+    this.host.scheduler.timers.schedule(this.timer, ms);
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.timer !== null) this.host.scheduler.timers.cancel(this.timer);
+    this.host.exchangeEnded();
+  }
+
+  private corked(write: () => void): void {
+    if (this.inCallback) write();
+    else this.native.cork(write);
+  }
+}
