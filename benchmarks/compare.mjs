@@ -35,6 +35,11 @@ const serverCatalog = {
   'node-http-cluster': { label: `node:http cluster (${workers} workers, default policy)`, args: [`${here}baselines/node-http-cluster.mjs`, '{port}', workers] },
   'raw-net': { label: 'raw node:net, no parsing (1 process)', args: [`${here}baselines/raw-net-hello.mjs`] },
   'percore-net': { label: 'percore net (1 process)', args: [`${here}baselines/percore-net-hello.mjs`] },
+  'raw-uws': { label: `raw uWebSockets.js (${workers} workers)`, args: [`${here}baselines/raw-uws-hello.mjs`, '{port}', workers] },
+  'percore-uws': { label: `percore hello --engine uws (${workers} workers)`, args: [`${here}../packages/hello/dist/main.js`, '--engine', 'uws', '--port', '{port}', '--workers', workers] },
+  'raw-uws-1': { label: 'raw uWebSockets.js (1 process)', args: [`${here}baselines/raw-uws-hello.mjs`, '{port}', '1'] },
+  'percore-uws-1': { label: 'percore uws (1 process)', args: [`${here}baselines/percore-uws-hello.mjs`] },
+  'percore-uws-1-headers': { label: 'percore uws, reading every header (1 process)', args: [`${here}baselines/percore-uws-hello.mjs`, '{port}', 'headers'] },
   'percore-hello': { label: `percore hello, pnpm start (${workers} workers)`, args: [`${here}../packages/hello/dist/main.js`, '--port', '{port}', '--workers', workers] },
 };
 const requests = Number(values.requests);
@@ -147,7 +152,8 @@ process.on('exit', stopAll);
 process.on('SIGINT', () => process.exit(130));
 
 for (const server of servers) await start(server);
-for (const server of servers) run('ab', ['-q', '-k', '-c25', '-n20000', `http://127.0.0.1:${server.port}/`]); // warm-up
+// Warm-up with autocannon: HTTP/1.1, which every server here answers (uWS answers ab's HTTP/1.0 with 505).
+for (const server of servers) run(`${here}../node_modules/.bin/autocannon`, ['-c25', '-d2', `http://127.0.0.1:${server.port}/`]);
 
 const results = new Map(); // tool label -> server name -> [{ rps, cpu }]
 const total = rounds * tools.length * servers.length;
