@@ -33,6 +33,8 @@ export class UwsExchange implements UwsResponseOwner, BodyOwner, TimerTarget {
   private timer: Timer | null = null;
   private received = 0;
   private ended = false;
+  /** uWS reported the connection gone (onAborted): its response object must not be touched. */
+  private gone = false;
 
   constructor(
     private readonly host: ExchangeHost,
@@ -84,13 +86,27 @@ export class UwsExchange implements UwsResponseOwner, BodyOwner, TimerTarget {
   // ---- UwsResponseOwner --------------------------------------------------------------------
 
   progressed(): void {
-    if (this.timer !== null) this.armTimeout();
+    if (this.timer !== null && !this.response.finished) this.armTimeout();
   }
 
   finished(): void {
     // The rest of an unread body is dropped as it arrives.
     this.request.discard();
+    this.cancelTimeout();
+  }
+
+  flushed(): void {
+    // Only now is the exchange over: until uWS holds every byte, a drain must wait for it.
     this.end();
+  }
+
+  cut(): void {
+    // uWS's close() drops whatever is still corked (inside uWS's callback that is everything the
+    // handler wrote), so the connection is closed once the current callback has returned.
+    setImmediate(() => {
+      if (!this.gone && !this.response.complete) this.native.close();
+      this.end();
+    });
   }
 
   // ---- BodyOwner ---------------------------------------------------------------------------
@@ -108,6 +124,14 @@ export class UwsExchange implements UwsResponseOwner, BodyOwner, TimerTarget {
   onTimer(): void {
     this.timer = null;
     if (this.response.finished) return;
+    if (this.response.waitingForClient) {
+      // The client stopped reading the response: nothing to answer, and not the handler's fault
+      // (as on the net engine, which closes quietly).
+      this.request.failBody(new PercoreError('PERCORE_ERR_ABORTED', 'the client stopped reading'));
+      this.response.abort();
+      this.cut();
+      return;
+    }
     this.host.scheduler.logger.error('PERCORE_ERR_RESPONSE_TIMEOUT', `the handler did not answer within ${this.host.options.responseTimeout} ms`);
     this.reject('PERCORE_ERR_RESPONSE_TIMEOUT');
   }
@@ -127,6 +151,7 @@ export class UwsExchange implements UwsResponseOwner, BodyOwner, TimerTarget {
 
   private aborted(): void {
     // uWS's response is dead from here on: nothing may touch it.
+    this.gone = true;
     this.inCallback = true;
     this.response.abort();
     this.request.failBody(new PercoreError('PERCORE_ERR_ABORTED', 'the client went away'));
@@ -141,9 +166,8 @@ export class UwsExchange implements UwsResponseOwner, BodyOwner, TimerTarget {
     if (response.finished) return;
     if (response.headersSent) {
       // Part of the response is out: only cutting the connection says it is incomplete.
-      this.corked(() => this.native.close());
       response.abort();
-      this.end();
+      this.cut();
       return;
     }
     response.resetForError(status);
@@ -161,11 +185,13 @@ export class UwsExchange implements UwsResponseOwner, BodyOwner, TimerTarget {
         this.native.writeHeader('Content-Type', 'text/plain; charset=utf-8');
         this.native.end(`${status} ${reasonPhrase(status)}: ${code}\n`, true);
       });
+      response.abort();
+      this.end();
     } else if (!response.finished) {
-      this.corked(() => this.native.close());
+      response.abort();
+      this.cut();
     }
-    response.abort();
-    this.end();
+    // A finished response ends the exchange itself, once uWS holds all of it (flushed or cut).
   }
 
   private armTimeout(): void {
@@ -175,10 +201,14 @@ export class UwsExchange implements UwsResponseOwner, BodyOwner, TimerTarget {
     this.host.scheduler.timers.schedule(this.timer, ms);
   }
 
+  private cancelTimeout(): void {
+    if (this.timer !== null) this.host.scheduler.timers.cancel(this.timer);
+  }
+
   private end(): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.timer !== null) this.host.scheduler.timers.cancel(this.timer);
+    this.cancelTimeout();
     this.host.exchangeEnded();
   }
 

@@ -29,8 +29,11 @@ export class UwsRequest extends RequestBody implements HttpRequest {
     this.nativeResponse = nativeResponse;
     this.method = native.getCaseSensitiveMethod();
     this.path = native.getUrl();
-    this.query = native.getQuery() ?? '';
-    this.target = this.query === '' ? this.path : `${this.path}?${this.query}`;
+    // getQuery() is undefined when the target has no '?', and '' when it ends in one: telling the
+    // two apart keeps `target` exactly as sent ('/q?' stays '/q?', as on the net engine).
+    const query = native.getQuery() as string | undefined;
+    this.query = query ?? '';
+    this.target = query === undefined ? this.path : `${this.path}?${query}`;
   }
 
   /** uWS hands header names over in lower case; the names as sent are not kept. */

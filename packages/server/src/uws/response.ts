@@ -11,7 +11,12 @@ export interface UwsResponseOwner {
   readonly closing: boolean;
   /** The handler made progress (for the response timeout). */
   progressed(): void;
+  /** The handler ended the response (bytes may still wait for the socket: see `flushed`). */
   finished(): void;
+  /** After `finished`: uWS holds the whole response; nothing of it waits on this object. */
+  flushed(): void;
+  /** After `finished`: the response cannot be completed; close the connection once what was written is out. */
+  cut(): void;
 }
 
 /** Bodies larger than this go out through tryEnd and onWritable instead of one end() (rule 4). */
@@ -31,10 +36,19 @@ function statusText(status: number): string {
 export class UwsResponse extends ResponseBase {
   private isBlocked = false;
   private writableRegistered = false;
-  /** A large body being sent through tryEnd: the bytes, and the write offset it started at. */
-  private pending: { body: Uint8Array; start: number } | null = null;
-  /** Streaming with a declared length: tryEnd's total. */
+  /**
+   * Body bytes of a known-length body that tryEnd has not taken yet: tryEnd writes only what
+   * the socket accepts and drops the rest, which onWritable retries from the write offset
+   * `start` on. Later pieces queue behind it.
+   */
+  private pending: { body: Uint8Array; start: number; total: number } | null = null;
+  /** Streaming with a declared length: tryEnd's total, and the body bytes given toward it. */
   private total = -1;
+  private sentBytes = 0;
+  /** uWS has the whole response: its object must not be touched again (it throws). */
+  private nativeDone = false;
+  /** flushed() or cut() has been reported to the owner. */
+  private settled = false;
 
   constructor(
     private readonly owner: UwsResponseOwner,
@@ -48,24 +62,33 @@ export class UwsResponse extends ResponseBase {
     return this.isBlocked;
   }
 
+  /** @internal Whether a write waits for the client to read (onWritable has not come yet). */
+  get waitingForClient(): boolean {
+    return this.isBlocked;
+  }
+
+  /** @internal Whether uWS has been handed the whole response (its object is dead then). */
+  get complete(): boolean {
+    return this.nativeDone;
+  }
+
   write(chunk: string | Uint8Array): boolean {
     if (this.aborted) return false;
     if (this.done) throw new PercoreError('PERCORE_ERR_RESPONSE_FINISHED', 'write after end');
+    // Checked before anything goes out (the head included), as on the net engine: a refused
+    // write changes nothing.
+    const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    this.checkDeclaredLength(length);
     let ok = true;
     this.corked(() => {
-      if (!this.sentHead) this.writeHead();
-      if (this.isHead || statusHasNoBody(this.status)) return;
-      if (this.total >= 0) {
-        const offset = this.native.getWriteOffset();
-        const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-        if (offset + length > this.total) throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `body exceeds Content-Length ${this.total}`);
-        [ok] = this.native.tryEnd(chunk, this.total);
-      } else {
-        ok = this.native.write(chunk); // chunked
-      }
+      // A streamed HEAD answer reports the declared length, if any, as on the net engine.
+      if (!this.sentHead) this.writeHead(this.headers?.declaredLength ?? -1, this.owner.closing || this.wantsClose);
+      if (this.isHead || statusHasNoBody(this.status) || length === 0) return;
+      if (this.total >= 0) ok = this.sendKnownLength(chunk, this.total);
+      else ok = this.native.write(chunk); // chunked; uWS buffers what the socket does not take
     });
     this.owner.progressed();
-    if (!ok) this.waitWritable();
+    if (!ok && !this.nativeDone) this.waitWritable();
     return ok;
   }
 
@@ -73,35 +96,103 @@ export class UwsResponse extends ResponseBase {
     if (this.aborted) return;
     if (this.done) throw new PercoreError('PERCORE_ERR_RESPONSE_FINISHED', 'end called twice');
     const closing = this.owner.closing || this.wantsClose;
+    const bytes = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    if (this.sentHead) this.checkDeclaredLength(bytes);
     this.corked(() => {
       const first = !this.sentHead;
-      if (first) this.writeHead();
-      const bytes = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-      if (this.isHead) {
-        // RFC 9110 9.3.2: the length GET would have, without content.
-        this.native.endWithoutBody(first ? bytes : undefined, closing);
-      } else if (statusHasNoBody(this.status)) {
-        this.native.endWithoutBody(undefined, closing);
+      const noBody = this.isHead || statusHasNoBody(this.status);
+      // Only a whole small body ends through end(body, closing), where uWS writes Connection: close
+      // itself; every other way announces it in the head (see writeHead).
+      const uwsCloses = first && !noBody && bytes <= LARGE_BODY;
+      // RFC 9110 9.3.2: HEAD gets the length GET would have, without content.
+      if (first) this.writeHead(bytes, closing && !uwsCloses);
+      if (noBody) {
+        // uWS 20.51.4: endWithoutBody(length) with length > 0 leaves the response pending (it waits
+        // for `length` body bytes), and endWithoutBody(undefined, close) sends Content-Length
+        // 2^63; either way the next request on the connection makes uWS close it. writeHead has
+        // written the length; a bare endWithoutBody() completes the response.
+        this.native.endWithoutBody();
+        this.nativeDone = true;
       } else if (first && bytes > LARGE_BODY) {
-        const buffer = typeof body === 'string' ? Buffer.from(body) : body!;
-        this.pending = { body: buffer, start: this.native.getWriteOffset() };
-        const [ok, done] = this.native.tryEnd(buffer, buffer.byteLength);
-        if (!ok && !done) this.waitWritable();
-        else this.pending = null;
+        this.sendKnownLength(body!, bytes);
       } else if (this.total >= 0 && !first) {
-        if (bytes > 0) this.native.tryEnd(body!, this.total);
-        // A declared length the body fell short of leaves the message incomplete: close.
-        if (this.native.getWriteOffset() < this.total) this.native.close();
-      } else {
+        // Short of the declared length, the response stays incomplete: it is cut below.
+        if (bytes > 0) this.sendKnownLength(body!, this.total);
+      } else if (first) {
         this.native.end(body, closing);
+        this.nativeDone = true;
+      } else {
+        // Streamed, chunked: uWS's end(body, true) writes "Connection: close" into the body once
+        // the head is out, corrupting the chunked framing. writeHead announced the close instead.
+        this.native.end(body);
+        this.nativeDone = true;
       }
     });
     this.done = true;
     this.settleDrainWaiters();
     this.owner.finished();
+    if (this.pending !== null) this.waitWritable(); // settles from onWritable
+    else this.settle();
   }
 
-  private writeHead(): void {
+  /**
+   * Sends a piece of a body of `total` bytes through tryEnd. Returns false when the socket did
+   * not take it all: the rest waits in `pending` for onWritable (tryEnd itself drops it).
+   */
+  private sendKnownLength(chunk: string | Uint8Array, total: number): boolean {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.sentBytes += bytes.byteLength;
+    const pending = this.pending;
+    if (pending !== null) {
+      // Still retrying an earlier piece: this one goes after it.
+      const offset = this.native.getWriteOffset();
+      this.pending = { body: Buffer.concat([pending.body.subarray(offset - pending.start), bytes]), start: offset, total };
+      return false;
+    }
+    const start = this.native.getWriteOffset();
+    const [ok, done] = this.native.tryEnd(bytes, total);
+    if (done) {
+      this.nativeDone = true;
+      return true;
+    }
+    if (!ok) this.pending = { body: bytes, start, total };
+    return ok;
+  }
+
+  /** Retries the pending bytes from `offset`; returns whether they are all out. */
+  private retryPending(offset: number): boolean {
+    const pending = this.pending!;
+    const [ok, done] = this.native.tryEnd(pending.body.subarray(offset - pending.start), pending.total);
+    if (done) this.nativeDone = true;
+    if (!ok && !done) return false;
+    this.pending = null;
+    return true;
+  }
+
+  /** The handler has ended and nothing waits: uWS holds the whole response, or it cannot complete. */
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    // Not done here means a body short of its declared length: the message cannot complete.
+    if (this.nativeDone) this.owner.flushed();
+    else this.owner.cut();
+  }
+
+  /** Refuses a body piece past a declared Content-Length (PERCORE_ERR_INVALID_RESPONSE_HEADER). */
+  private checkDeclaredLength(length: number): void {
+    if (this.isHead || statusHasNoBody(this.status)) return;
+    const declared = this.sentHead ? this.total : (this.headers?.declaredLength ?? -1);
+    if (declared >= 0 && this.sentBytes + length > declared) {
+      throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `body exceeds Content-Length ${declared}`);
+    }
+  }
+
+  /**
+   * Writes the status and the handler's headers; for HEAD, `headLength` (if >= 0) as
+   * Content-Length; and `Connection: close` when `announceClose` (uWS writes it itself only
+   * from end(body, true)).
+   */
+  private writeHead(headLength: number, announceClose: boolean): void {
     const status = this.status;
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new PercoreError('PERCORE_ERR_INVALID_STATUS', String(status));
     this.sentHead = true;
@@ -112,6 +203,9 @@ export class UwsResponse extends ResponseBase {
       for (let i = 0; i < names.length; i++) this.native.writeHeader(names[i]!, values[i]!);
       if (headers.declaredLength >= 0 && !this.isHead) this.total = headers.declaredLength;
     }
+    // RFC 9110 8.6: no Content-Length on 1xx and 204 (nor on 304, which would have to match GET's).
+    if (this.isHead && headLength >= 0 && !statusHasNoBody(status)) this.native.writeHeader('Content-Length', String(headLength));
+    if (announceClose) this.native.writeHeader('Connection', 'close');
   }
 
   /** Rule 4: one onWritable handler per response, registered when a write first waits. */
@@ -120,21 +214,22 @@ export class UwsResponse extends ResponseBase {
     if (this.writableRegistered) return;
     this.writableRegistered = true;
     this.native.onWritable((offset) => {
-      const pending = this.pending;
-      if (pending !== null) {
-        const [ok, done] = this.native.tryEnd(pending.body.subarray(offset - pending.start), pending.body.byteLength);
-        if (done) this.pending = null;
-        if (!ok) return false;
-      }
+      if (this.pending !== null && !this.retryPending(offset)) return false;
       this.isBlocked = false;
-      this.owner.progressed();
-      this.drained();
+      if (this.done) {
+        this.settle();
+      } else {
+        this.owner.progressed();
+        this.drained();
+      }
       return true;
     });
   }
 
   /** Rule 3: writes after the handler's callback has returned are corked. */
   private corked(write: () => void): void {
+    // A declared length met by write() leaves nothing to send, and uWS's object is dead.
+    if (this.nativeDone) return;
     if (this.owner.inCallback) write();
     else this.native.cork(write);
   }
