@@ -43,6 +43,9 @@ export abstract class RequestBody implements AsyncIterator<Buffer> {
     this.bodyState = hasBody ? BodyState.Open : BodyState.Ended;
   }
 
+  /** Runs before the body is first read: an engine that sets the body up lazily does it here. */
+  protected prepareBody(): void {}
+
   get trailers(): readonly string[] {
     return this.trailerFields;
   }
@@ -82,6 +85,7 @@ export abstract class RequestBody implements AsyncIterator<Buffer> {
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
     if (this.used) throw new PercoreError('PERCORE_ERR_BODY_ALREADY_READ');
     this.used = true;
+    this.prepareBody();
     if (this.bodyState === BodyState.Open) this.bodyOwner.bodyWanted(this);
     return this;
   }

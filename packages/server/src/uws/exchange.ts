@@ -2,11 +2,11 @@ import type { HttpRequest as NativeRequest, HttpResponse as NativeResponse } fro
 import { errorCatalog, isPercoreError, PercoreError, statusForError, type ErrorCode } from '../errors.js';
 import type { Handler } from '../http/api.js';
 import type { ResolvedHttpOptions } from '../http/options.js';
-import type { BodyOwner, RequestBody } from '../http/request-body.js';
+import type { RequestBody } from '../http/request-body.js';
 import { reasonPhrase } from '../http/status.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { Timer, type TimerTarget } from '../scheduler/timer-wheel.js';
-import { UwsRequest } from './request.js';
+import { UwsRequest, type UwsBodyOwner } from './request.js';
 import { UwsResponse, type UwsResponseOwner } from './response.js';
 
 /** What an exchange needs from its server. */
@@ -26,7 +26,7 @@ export interface ExchangeHost {
  * uWS frees it (rule 5). A handler that goes asynchronous gets a response timeout on the
  * scheduler's wheel.
  */
-export class UwsExchange implements UwsResponseOwner, BodyOwner, TimerTarget {
+export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget {
   readonly request: UwsRequest;
   readonly response: UwsResponse;
   inCallback = true;
@@ -40,14 +40,12 @@ export class UwsExchange implements UwsResponseOwner, BodyOwner, TimerTarget {
     private readonly host: ExchangeHost,
     private readonly native: NativeResponse,
     nativeRequest: NativeRequest,
+    /** From the route (uWS matches HEAD apart), so the method need not be read. */
+    isHead: boolean,
   ) {
     host.exchangeStarted();
-    native.onAborted(() => this.aborted());
-    const contentLength = nativeRequest.getHeader('content-length');
-    const hasBody = (contentLength !== '' && contentLength !== '0') || nativeRequest.getHeader('transfer-encoding') !== '';
-    this.request = new UwsRequest(this, nativeRequest, native, hasBody);
-    this.response = new UwsResponse(this, native, this.request.method === 'HEAD');
-    if (hasBody) native.onData((chunk, isLast) => this.onData(chunk, isLast));
+    this.request = new UwsRequest(this, nativeRequest, native);
+    this.response = new UwsResponse(this, native, isHead);
   }
 
   get closing(): boolean {
@@ -70,8 +68,12 @@ export class UwsExchange implements UwsResponseOwner, BodyOwner, TimerTarget {
     } catch (error) {
       this.failed(error);
     }
-    if (!this.response.finished) {
-      // Going asynchronous: uWS frees its request when this callback returns.
+    const goingAsync = !this.response.finished;
+    // Rule 2: a response uWS does not hold whole when this callback returns (the handler is still
+    // at work, or a large body is still going out) needs onAborted first.
+    if (!this.response.complete) this.native.onAborted(() => this.aborted());
+    // uWS frees its request when this callback returns (rule 5).
+    if (goingAsync) {
       this.request.capture();
       this.armTimeout();
       if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
@@ -84,6 +86,10 @@ export class UwsExchange implements UwsResponseOwner, BodyOwner, TimerTarget {
   }
 
   // ---- UwsResponseOwner --------------------------------------------------------------------
+
+  ending(): void {
+    this.request.responseEnding();
+  }
 
   progressed(): void {
     if (this.timer !== null && !this.response.finished) this.armTimeout();
@@ -112,6 +118,10 @@ export class UwsExchange implements UwsResponseOwner, BodyOwner, TimerTarget {
   // ---- BodyOwner ---------------------------------------------------------------------------
 
   bodyWanted(_request: RequestBody): void {}
+
+  receiveBody(): void {
+    this.native.onData((chunk, isLast) => this.onData(chunk, isLast));
+  }
 
   bodyBackpressure(_request: RequestBody, paused: boolean): void {
     if (this.ended) return;

@@ -9,6 +9,8 @@ export interface UwsResponseOwner {
   readonly inCallback: boolean;
   /** Whether each response should close its connection (the server is draining). */
   readonly closing: boolean;
+  /** The response is about to end: uWS's response object dies with it. */
+  ending(): void;
   /** The handler made progress (for the response timeout). */
   progressed(): void;
   /** The handler ended the response (bytes may still wait for the socket: see `flushed`). */
@@ -98,6 +100,7 @@ export class UwsResponse extends ResponseBase {
     const closing = this.owner.closing || this.wantsClose;
     const bytes = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     if (this.sentHead) this.checkDeclaredLength(bytes);
+    this.owner.ending();
     this.corked(() => {
       const first = !this.sentHead;
       const noBody = this.isHead || statusHasNoBody(this.status);

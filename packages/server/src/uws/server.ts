@@ -44,8 +44,13 @@ export class UwsServer implements ExchangeHost {
     this.scheduler = scheduler ?? new Scheduler({ timerResolutionMs, logger });
     this.uws = loadUws();
     this.app = this.uws.App();
+    // HEAD apart, so that no exchange has to read the method to know it (uWS prefers the
+    // method's own route over `any`).
+    this.app.head('/*', (res, req) => {
+      new UwsExchange(this, res, req, true).run();
+    });
     this.app.any('/*', (res, req) => {
-      new UwsExchange(this, res, req).run();
+      new UwsExchange(this, res, req, false).run();
     });
   }
 
