@@ -8,6 +8,13 @@ export interface BodyReadOptions {
   limit?: number;
 }
 
+/**
+ * The request a handler receives. On the `uws` engine, uWebSockets.js frees its request when its
+ * callback returns, so fields are read lazily: a handler that goes asynchronous (awaits, or
+ * returns without ending the response) can read everything at any time later; a handler that
+ * ends the response synchronously must read what it needs before it returns, or a later first
+ * read throws PERCORE_ERR_REQUEST_EXPIRED. On `net` everything can be read at any time.
+ */
 export interface HttpRequest extends AsyncIterable<Buffer> {
   /** As sent, case-sensitive: 'GET', 'POST', ... */
   readonly method: string;
