@@ -76,6 +76,12 @@ export const errorCatalog = {
   PERCORE_ERR_UWS_UNAVAILABLE: spec(0, 'The uws engine cannot run here'),
   PERCORE_ERR_REQUEST_EXPIRED: spec(0, 'The uws engine request is gone: read it before the response ends'),
 
+  // WebSockets and pub/sub (uws engine; RFC 6455)
+  PERCORE_ERR_UPGRADE_FAILED: spec(500, 'The WebSocket upgrade hook threw or rejected'),
+  PERCORE_ERR_WEBSOCKET_HANDLER_FAILED: spec(0, 'A WebSocket handler threw; the socket was closed with 1011'),
+  PERCORE_ERR_INVALID_CLOSE: spec(0, 'A WebSocket close code must be 1000-1003, 1007-1014 or 3000-4999, with a reason of at most 123 bytes (RFC 6455 5.5, 7.4)'),
+  PERCORE_ERR_PUBSUB_UNAVAILABLE: spec(0, 'Publishing needs the uws engine'),
+
   // Scheduler and configuration
   PERCORE_ERR_TASK_FAILED: spec(0, 'A task threw; it was closed and the scheduler carried on'),
   PERCORE_ERR_INVALID_OPTION: spec(0, 'An option is out of range or of the wrong type'),

@@ -22,5 +22,10 @@ export type { ServeOptions, ClusterStats, ProtocolMaker } from './cluster/option
 export type { WorkerStats } from './cluster/messages.js';
 
 export { UwsServer, type UwsServerOptions } from './uws/server.js';
+export {
+  WebSocketConnection, SendStatus, UpgradeRejection, rejectUpgrade,
+  type WebSocketBehavior, type UpgradeRequest, type UpgradeResult,
+} from './uws/websocket.js';
+export { publishFromThread, PUBLISH_CHANNEL, type MessageData } from './cluster/pubsub.js';
 export { loadUws } from './uws/load.js';
 export type { Engine } from './cluster/options.js';

@@ -1,5 +1,6 @@
 import type { ListenerStats } from '../scheduler/listener.js';
 import type { SchedulerStats } from '../scheduler/scheduler.js';
+import type { PublishEnvelope } from './pubsub.js';
 
 /** What a worker reports about itself, once a second and on request. */
 export interface WorkerStats {
@@ -10,15 +11,19 @@ export interface WorkerStats {
   listener: ListenerStats;
 }
 
-/** Worker → primary. Every message carries `percore` so others sharing the IPC channel are ignored. */
+/**
+ * Worker → primary. Every message carries `percore` so others sharing the IPC channel are
+ * ignored. A 'publish' is relayed to every other worker.
+ */
 export type WorkerMessage =
   | { percore: 'listening'; port: number }
   | { percore: 'listen-failed'; code: string; message: string }
   | { percore: 'stats'; stats: WorkerStats }
-  | { percore: 'fatal'; error: string };
+  | { percore: 'fatal'; error: string }
+  | PublishEnvelope;
 
-/** Primary → worker. */
-export type PrimaryMessage = { percore: 'shutdown'; graceMs: number };
+/** Primary → worker. A 'publish' goes to the worker's own subscribers only. */
+export type PrimaryMessage = { percore: 'shutdown'; graceMs: number } | PublishEnvelope;
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   return typeof value === 'object' && value !== null && typeof (value as { percore?: unknown }).percore === 'string';

@@ -4,13 +4,14 @@ import { PercoreError } from '../errors.js';
 import type { Handler } from '../http/api.js';
 import type { TaskFactory } from '../scheduler/task.js';
 import type { HttpServerOptions } from '../server.js';
+import { validateWebSocketBehavior, type WebSocketBehavior } from '../uws/websocket.js';
 import type { WorkerStats } from './messages.js';
 
 /** A protocol other than HTTP for `serve`: made once per worker. */
 export type ProtocolMaker = () => { factory: TaskFactory; refuse?: (socket: Socket) => void };
 
 export interface ServeOptions extends HttpServerOptions {
-  /** The HTTP handler. Give this or `protocol`. */
+  /** The HTTP handler. Give this or `protocol` (or, on the uws engine, only `websockets`: HTTP then answers 404). */
   handler?: Handler;
   /** A custom protocol (a task factory) instead of HTTP; `net` engine only. */
   protocol?: ProtocolMaker;
@@ -19,6 +20,12 @@ export interface ServeOptions extends HttpServerOptions {
    * uWebSockets.js, HTTP/1.1 only (it answers HTTP/1.0 with 505), and WebSockets.
    */
   engine?: Engine;
+  /**
+   * WebSocket routes by URL pattern ('/chat', '/rooms/:id', '/*'); `uws` engine only. Each
+   * worker serves them; publishes (`handle.publish`, a socket's `publish`, `publishFromThread`)
+   * reach subscribers in every worker.
+   */
+  websockets?: Record<string, WebSocketBehavior<any>>;
   /** Default 8080. 0 picks a free port (the same one for every worker). */
   port?: number;
   /** Default '127.0.0.1'. */
@@ -68,7 +75,8 @@ export type ResolvedServeOptions = Required<
   ServeOptions;
 
 export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions {
-  if ((options.handler === undefined) === (options.protocol === undefined)) {
+  const websocketsOnly = options.handler === undefined && options.protocol === undefined && options.websockets !== undefined;
+  if ((options.handler === undefined) === (options.protocol === undefined) && !websocketsOnly) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'serve needs exactly one of `handler` and `protocol`');
   }
   const resolved: ResolvedServeOptions = {
@@ -104,11 +112,28 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   if (resolved.engine === 'uws' && resolved.protocol !== undefined) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'custom protocols run on the net engine; uws serves HTTP and WebSockets');
   }
+  if (resolved.websockets !== undefined) {
+    if (resolved.engine !== 'uws') {
+      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `websockets need engine: 'uws' (the ${resolved.engine} engine serves HTTP only)`);
+    }
+    if (typeof resolved.websockets !== 'object' || resolved.websockets === null) {
+      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'websockets must map URL patterns to WebSocket behaviors');
+    }
+    // Checked here, in the primary, before any worker starts: uWS aborts a process on some.
+    for (const [pattern, behavior] of Object.entries(resolved.websockets)) validateWebSocketBehavior(pattern, behavior);
+    resolved.handler ??= notFound;
+  }
   if (typeof resolved.host !== 'string' || resolved.host.length === 0) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'host must be a non-empty string');
   }
   return resolved;
 }
+
+/** The HTTP side of a server that serves only WebSockets. */
+const notFound: Handler = (_req, res) => {
+  res.status = 404;
+  res.end('404 Not Found\n');
+};
 
 export function formatUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

@@ -4,6 +4,7 @@ import type { Logger } from '../scheduler/scheduler.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 import { isWorkerMessage, type PrimaryMessage, type WorkerMessage, type WorkerStats } from './messages.js';
 import type { ClusterStats, ResolvedServeOptions } from './options.js';
+import { isPublishEnvelope, type PublishEnvelope } from './pubsub.js';
 
 /** Environment variables that tell a forked process it is a percore worker, and where to listen. */
 export const WORKER_ENV = 'PERCORE_WORKER';
@@ -26,9 +27,9 @@ interface WorkerRecord {
 
 /**
  * The cluster's primary: forks one worker per core, replaces those that die (with backoff, and
- * gives up on a crash loop), drains them on shutdown, rolls them one at a time on restart, and
- * aggregates their stats. It never touches a connection: workers accept from the shared
- * listening socket themselves (node's SCHED_NONE policy).
+ * gives up on a crash loop), drains them on shutdown, rolls them one at a time on restart,
+ * aggregates their stats, and relays publishes between workers. It never touches a connection:
+ * workers accept from the shared listening socket themselves (node's SCHED_NONE policy).
  */
 export class Supervisor {
   private readonly records = new Map<number, WorkerRecord>();
@@ -86,6 +87,18 @@ export class Supervisor {
 
   workerPids(): number[] {
     return [...this.records.values()].filter((record) => record.state === 'listening').map((record) => record.worker.process.pid!);
+  }
+
+  /**
+   * Sends a publish to every worker but `origin` (which has delivered it to its own subscribers
+   * already), so each subscriber in the cluster gets it once. Draining workers are skipped: their
+   * sockets are closing.
+   */
+  publish(envelope: PublishEnvelope, origin: Worker | null = null): void {
+    for (const record of this.records.values()) {
+      if (record.worker === origin || record.state === 'draining' || !record.worker.isConnected()) continue;
+      record.worker.send(envelope, () => {}); // a worker that just died is being replaced
+    }
   }
 
   /** Zero-downtime rolling restart: each new worker is listening before its predecessor drains. */
@@ -175,6 +188,9 @@ export class Supervisor {
         return;
       case 'fatal':
         record.lastError = message.error;
+        return;
+      case 'publish':
+        if (isPublishEnvelope(message)) this.publish(message, record.worker);
         return;
     }
   }

@@ -5,7 +5,8 @@ import type { PrimaryMessage, WorkerMessage } from './messages.js';
 import { formatUrl, resolveServeOptions, type ClusterStats, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { PORT_ENV, Supervisor, WORKER_ENV } from './primary.js';
 import { describeListenError, probeAddress } from './probe.js';
-import { WorkerRuntime } from './worker-runtime.js';
+import { fromEnvelope, isPublishEnvelope, onThreadPublish, toEnvelope, type MessageData } from './pubsub.js';
+import { pubsubUnavailable, WorkerRuntime } from './worker-runtime.js';
 
 /** A repeated stop signal sooner than this after the first is taken as the same request. */
 const FORCE_SIGNAL_GAP_MS = 1000;
@@ -24,6 +25,12 @@ export interface ServeHandle {
   workerPids(): number[];
   /** Rolling restart (primary only): replaces the workers one at a time without dropping a request. */
   restart(): Promise<void>;
+  /**
+   * Publishes to every WebSocket subscribed to `topic`, in every worker of the cluster (from the
+   * primary, a worker, or a single process). Text unless `isBinary` (default: binary for bytes).
+   * Throws PERCORE_ERR_PUBSUB_UNAVAILABLE on the net engine.
+   */
+  publish(topic: string, message: MessageData, isBinary?: boolean, compress?: boolean): void;
   /** Drains and stops; resolves with the exit code the process should end with (0: clean). */
   close(): Promise<number>;
   /** Resolves with the exit code once the server has stopped, for whatever reason. */
@@ -53,6 +60,15 @@ async function serveAsPrimary(options: ResolvedServeOptions, logger: Logger): Pr
     throw new PercoreError('PERCORE_ERR_LISTEN_FAILED', describeListenError(options.host, options.port, error as NodeJS.ErrnoException));
   }
   const supervisor = new Supervisor(options, port, logger);
+  const publish = (topic: string, message: MessageData, isBinary = typeof message !== 'string', compress = false) => {
+    if (options.engine !== 'uws') throw pubsubUnavailable();
+    supervisor.publish(toEnvelope(topic, message, isBinary, compress));
+  };
+  if (options.engine === 'uws') {
+    // The primary's own worker_threads publish through it too.
+    const stop = onThreadPublish((topic, message, isBinary, compress) => supervisor.publish(toEnvelope(topic, message, isBinary, compress)));
+    void supervisor.exited.then(stop);
+  }
   const handle: ServeHandle = {
     role: 'primary',
     host: options.host,
@@ -62,6 +78,7 @@ async function serveAsPrimary(options: ResolvedServeOptions, logger: Logger): Pr
     stats: () => supervisor.stats(),
     workerPids: () => supervisor.workerPids(),
     restart: () => supervisor.restart(),
+    publish,
     close: () => supervisor.close(),
     exited: supervisor.exited,
   };
@@ -103,6 +120,10 @@ async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle
     setTimeout(() => process.exit(1), 1000).unref();
   });
 
+  // Publishes leave through the primary, which hands them to every other worker.
+  runtime.setPublishRelay((topic, message, isBinary, compress) => send(toEnvelope(topic, message, isBinary, compress)));
+  const stopThreadPublishes = runtime.uws !== null ? onThreadPublish((...publish) => runtime.publish(...publish)) : () => {};
+
   const port = Number(process.env[PORT_ENV]);
   try {
     await runtime.listen(options.host, port, options.backlog);
@@ -113,13 +134,22 @@ async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle
   }
 
   let draining: Promise<number> | null = null;
-  const drain = (graceMs: number): Promise<number> =>
-    (draining ??= runtime.close(graceMs).then(() => {
-      send({ percore: 'stats', stats: runtime.stats() }, () => process.exit(0));
-      return 0;
-    }));
+  const drain = (graceMs: number): Promise<number> => {
+    if (draining === null) {
+      stopThreadPublishes();
+      draining = runtime.close(graceMs).then(() => {
+        send({ percore: 'stats', stats: runtime.stats() }, () => process.exit(0));
+        return 0;
+      });
+    }
+    return draining;
+  };
   process.on('message', (message: PrimaryMessage) => {
     if (message?.percore === 'shutdown') void drain(message.graceMs);
+    else if (isPublishEnvelope(message)) {
+      const { topic, message: data, isBinary, compress } = fromEnvelope(message);
+      runtime.publishLocal(topic, data, isBinary, compress);
+    }
   });
   process.on('SIGTERM', () => void drain(options.shutdownGraceMs));
   // The primary is gone: nobody will replace or stop us, so finish up and leave.
@@ -144,12 +174,18 @@ async function serveInProcess(options: ResolvedServeOptions, logger: Logger): Pr
   const exited = new Promise<number>((resolve) => (resolveExited = resolve));
   let closing: Promise<number> | null = null;
   let statsTimer: NodeJS.Timeout | null = null;
-  const close = () =>
-    (closing ??= runtime.close(options.shutdownGraceMs).then(() => {
-      if (statsTimer !== null) clearInterval(statsTimer);
-      resolveExited(0);
-      return 0;
-    }));
+  const stopThreadPublishes = runtime.uws !== null ? onThreadPublish((...publish) => runtime.publish(...publish)) : () => {};
+  const close = () => {
+    if (closing === null) {
+      stopThreadPublishes();
+      closing = runtime.close(options.shutdownGraceMs).then(() => {
+        if (statsTimer !== null) clearInterval(statsTimer);
+        resolveExited(0);
+        return 0;
+      });
+    }
+    return closing;
+  };
   if (options.statsIntervalMs > 0 && options.onStats) {
     const onStats = options.onStats;
     statsTimer = setInterval(() => onStats(singleStats(runtime)), options.statsIntervalMs);
@@ -183,6 +219,7 @@ function localHandle(
     workers: 1,
     stats: () => singleStats(runtime),
     workerPids: () => [process.pid],
+    publish: (topic, message, isBinary, compress) => runtime.publish(topic, message, isBinary, compress),
     restart: () => Promise.reject(new Error(role === 'worker' ? 'restart is the primary’s to call' : 'restart needs the cluster (cluster: true)')),
     close,
     exited,

@@ -1,3 +1,4 @@
+import { PercoreError } from '../errors.js';
 import type { Handler } from '../http/api.js';
 import { defaultHttpOptions } from '../http/options.js';
 import { Listener, type ListenerStats } from '../scheduler/listener.js';
@@ -6,6 +7,7 @@ import { HttpServer, type HttpServerOptions } from '../server.js';
 import { UwsServer } from '../uws/server.js';
 import type { WorkerStats } from './messages.js';
 import type { ResolvedServeOptions } from './options.js';
+import type { MessageData, PublishSink } from './pubsub.js';
 
 /** What one process serves with, whichever the engine. */
 interface Served {
@@ -21,6 +23,8 @@ interface Served {
  */
 export class WorkerRuntime {
   readonly served: Served;
+  /** The uws engine's server, which also serves WebSockets and pub/sub; null on the net engine. */
+  readonly uws: UwsServer | null = null;
   private requests = 0;
 
   constructor(options: ResolvedServeOptions) {
@@ -30,7 +34,14 @@ export class WorkerRuntime {
         this.requests++;
         return handler(req, res);
       };
-      this.served = options.engine === 'uws' ? uwsServed(new UwsServer(counted, pickServerOptions(options))) : netServed(new HttpServer(counted, pickServerOptions(options)));
+      if (options.engine === 'uws') {
+        const server = new UwsServer(counted, pickServerOptions(options));
+        for (const [pattern, behavior] of Object.entries(options.websockets ?? {})) server.ws(pattern, behavior);
+        this.uws = server;
+        this.served = uwsServed(server);
+      } else {
+        this.served = netServed(new HttpServer(counted, pickServerOptions(options)));
+      }
     } else {
       const scheduler = options.scheduler ?? new Scheduler({ timerResolutionMs: options.timerResolutionMs, logger: options.logger });
       const listener = new Listener(scheduler, { ...options.protocol!(), maxConnections: options.maxConnections });
@@ -53,6 +64,30 @@ export class WorkerRuntime {
   close(graceMs: number): Promise<void> {
     return this.served.close(graceMs);
   }
+
+  /** Publishes to this process's subscribers and, once a relay is set, the cluster's. */
+  publish(topic: string, message: MessageData, isBinary = typeof message !== 'string', compress = false): void {
+    this.pubsub().publish(topic, message, isBinary, compress);
+  }
+
+  /** Publishes to this process's subscribers only (a publish relayed by the primary). */
+  publishLocal(topic: string, message: MessageData, isBinary: boolean, compress: boolean): void {
+    this.uws?.publishLocal(topic, message, isBinary, compress);
+  }
+
+  /** Where this process's publishes go beyond it: the primary, in a cluster. */
+  setPublishRelay(relay: PublishSink): void {
+    this.uws?.setPublishRelay(relay);
+  }
+
+  private pubsub(): UwsServer {
+    if (this.uws === null) throw pubsubUnavailable();
+    return this.uws;
+  }
+}
+
+export function pubsubUnavailable(): PercoreError {
+  return new PercoreError('PERCORE_ERR_PUBSUB_UNAVAILABLE', "publish needs engine: 'uws' (WebSockets and pub/sub run on uWebSockets.js)");
 }
 
 function listenerServed(scheduler: Scheduler, listener: Listener): Served {

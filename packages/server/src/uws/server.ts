@@ -1,4 +1,5 @@
 import type { TemplatedApp, us_listen_socket } from 'uws-node18-23';
+import type { MessageData, PublishSink } from '../cluster/pubsub.js';
 import { PercoreError } from '../errors.js';
 import type { Handler } from '../http/api.js';
 import { resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from '../http/options.js';
@@ -6,6 +7,7 @@ import type { ListenerStats } from '../scheduler/listener.js';
 import { Scheduler, type Logger } from '../scheduler/scheduler.js';
 import { UwsExchange, type ExchangeHost } from './exchange.js';
 import { loadUws, type Uws } from './load.js';
+import { nativeBehavior, validateWebSocketBehavior, type WebSocketBehavior, type WebSocketConnection, type WebSocketHost } from './websocket.js';
 
 export interface UwsServerOptions extends HttpOptions {
   timerResolutionMs?: number;
@@ -22,8 +24,11 @@ export interface UwsServerOptions extends HttpOptions {
  * On Linux every listen uses SO_REUSEPORT, so each cluster worker listens on its own and the
  * kernel spreads the connections (rule 7); a listen on a busy port may "succeed", which is why
  * the primary probes the address first.
+ *
+ * WebSocket routes (`ws`) and pub/sub (`publish`, and each socket's subscribe/publish) are uWS's
+ * own; in a cluster, `serve` relays publishes through the primary to the other workers.
  */
-export class UwsServer implements ExchangeHost {
+export class UwsServer implements ExchangeHost, WebSocketHost {
   readonly uws: Uws;
   readonly app: TemplatedApp;
   readonly options: ResolvedHttpOptions;
@@ -34,6 +39,10 @@ export class UwsServer implements ExchangeHost {
   private requests = 0;
   private onIdle: (() => void) | null = null;
   private closing: Promise<void> | null = null;
+  private closed = false;
+  private readonly sockets = new Set<WebSocketConnection<unknown>>();
+  private pendingUpgrades = 0;
+  private relayTo: PublishSink | null = null;
 
   constructor(
     readonly handler: Handler,
@@ -52,6 +61,49 @@ export class UwsServer implements ExchangeHost {
     this.app.any('/*', (res, req) => {
       new UwsExchange(this, res, req, false).run();
     });
+  }
+
+  /**
+   * Adds a WebSocket route. uWS takes it only for upgrade requests, so the HTTP handler still
+   * answers a plain GET on the same path. Throws PERCORE_ERR_INVALID_OPTION for a setting uWS
+   * would refuse.
+   */
+  ws<UserData>(pattern: string, behavior: WebSocketBehavior<UserData>): this {
+    validateWebSocketBehavior(pattern, behavior);
+    this.app.ws(pattern, nativeBehavior(this, this.uws, pattern, behavior));
+    return this;
+  }
+
+  /**
+   * Publishes to every socket subscribed to `topic`: in this process, and, in a cluster, in every
+   * other worker. Text unless `isBinary` (default: binary for bytes). Returns whether uWS
+   * accepted it here (false once the server is closed).
+   */
+  publish(topic: string, message: MessageData, isBinary = typeof message !== 'string', compress = false): boolean {
+    const published = this.publishLocal(topic, message, isBinary, compress);
+    this.relay(topic, message, isBinary, compress);
+    return published;
+  }
+
+  /** Publishes to this process's subscribers only: for a publish relayed from elsewhere. */
+  publishLocal(topic: string, message: MessageData, isBinary = typeof message !== 'string', compress = false): boolean {
+    if (this.closed) return false;
+    return this.app.publish(topic, message, isBinary, compress);
+  }
+
+  /** Subscribers of `topic` in this process. */
+  numSubscribers(topic: string): number {
+    return this.closed ? 0 : this.app.numSubscribers(topic);
+  }
+
+  /** Open WebSockets in this process. */
+  get websocketCount(): number {
+    return this.sockets.size;
+  }
+
+  /** Where publishes go beyond this process (the cluster's primary); set by `serve`. */
+  setPublishRelay(relay: PublishSink | null): void {
+    this.relayTo = relay;
   }
 
   /** Listens; rejects with PERCORE_ERR_LISTEN_FAILED when uWS cannot bind. Resolves with the port. */
@@ -73,29 +125,40 @@ export class UwsServer implements ExchangeHost {
   }
 
   stats(): ListenerStats {
-    // uWS does not report its connections; in-flight exchanges are what percore can see.
-    return { connections: this.inFlight, accepted: 0, refused: 0 };
+    // uWS does not report its connections; in-flight exchanges and open WebSockets are what
+    // percore can see.
+    return { connections: this.inFlight + this.sockets.size, accepted: 0, refused: 0 };
   }
 
   /**
-   * Rule 8: closing the listen socket leaves keep-alive connections open. Stop accepting, let
-   * exchanges in progress finish (their responses close their connections), then close every
-   * remaining connection; after `graceMs`, close them regardless.
+   * Rule 8: closing the listen socket leaves keep-alive connections open. Stop accepting, close
+   * every WebSocket with 1001, going away (RFC 6455 7.4.1; a socket with buffered data once it
+   * drains), refuse new upgrades with 503, let exchanges and upgrades in progress finish (their
+   * responses close their connections), then close every remaining connection; after
+   * `graceMs`, close them regardless.
    */
   close(graceMs: number): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.draining = true;
       if (this.token !== null) this.uws.us_listen_socket_close(this.token);
       this.token = null;
+      for (const socket of [...this.sockets]) socket.goAway();
+      let finished = false;
       const finish = () => {
+        if (finished) return;
+        finished = true;
         clearTimeout(deadline);
         this.onIdle = null;
-        this.app.close();
-        resolve();
+        // A tick later: a close frame written inside a uWS callback is still corked until it returns.
+        setImmediate(() => {
+          this.closed = true;
+          this.app.close();
+          resolve();
+        });
       };
       const deadline = setTimeout(finish, graceMs);
-      if (this.inFlight === 0) finish();
-      else this.onIdle = finish;
+      this.onIdle = finish;
+      this.settleIdle();
     });
     return this.closing;
   }
@@ -106,6 +169,42 @@ export class UwsServer implements ExchangeHost {
   }
 
   exchangeEnded(): void {
-    if (--this.inFlight === 0) this.onIdle?.();
+    this.inFlight--;
+    this.settleIdle();
+  }
+
+  // ---- WebSocketHost -----------------------------------------------------------------------
+
+  get logger(): Logger {
+    return this.scheduler.logger;
+  }
+
+  socketOpened(socket: WebSocketConnection<unknown>): void {
+    this.sockets.add(socket);
+  }
+
+  socketClosed(socket: WebSocketConnection<unknown>): void {
+    this.sockets.delete(socket);
+    this.settleIdle();
+  }
+
+  upgradeStarted(): void {
+    this.pendingUpgrades++;
+  }
+
+  upgradeEnded(): void {
+    this.pendingUpgrades--;
+    this.settleIdle();
+  }
+
+  relay(topic: string, message: MessageData, isBinary: boolean, compress: boolean): void {
+    if (!this.closed) this.relayTo?.(topic, message, isBinary, compress);
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  /** While draining: finishes once no exchange, upgrade or WebSocket is left. */
+  private settleIdle(): void {
+    if (this.onIdle !== null && this.inFlight === 0 && this.pendingUpgrades === 0 && this.sockets.size === 0) this.onIdle();
   }
 }
