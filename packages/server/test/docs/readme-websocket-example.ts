@@ -1,5 +1,5 @@
 // The README's WebSocket example, type-checked with the tests so that it keeps compiling.
-import { rejectUpgrade, serve } from '../src/index.js';
+import { rejectUpgrade, serve } from '../../src/index.js';
 
 export async function example(): Promise<void> {
   const handle = await serve({
