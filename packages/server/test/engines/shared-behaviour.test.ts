@@ -14,10 +14,8 @@ import { delay } from '../support/raw-client.js';
 import { eventually } from '../support/sockets.js';
 import { get, within } from '../support/servers.js';
 import { requireUws } from '../support/uws.js';
+import { errorCode } from '../support/errors.js';
 
-function errorCode(error: unknown): string | undefined {
-  return (error as { code?: string } | null)?.code;
-}
 
 /** A deterministic pattern of `length` bytes, different for each `seed`. */
 function pattern(length: number, seed = 1): Buffer {

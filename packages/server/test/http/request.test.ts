@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import type { Handler, HttpRequest } from '../../src/http/api.js';
 import type { Socket } from 'node:net';
 import { deferred, delay, get, startServer, useCleanup, within } from '../support/servers.js';
+import { errorCode } from '../support/errors.js';
 
 /** A handler that answers with the request's fields as JSON. */
 const echoFields: Handler = (req, res) => {
@@ -48,9 +49,6 @@ async function fieldsOf(raw: string): Promise<Fields> {
   return JSON.parse(response.text) as Fields;
 }
 
-function errorCode(error: unknown): string | undefined {
-  return (error as { code?: string } | null)?.code;
-}
 
 describe('http/request', function () {
   useCleanup();

@@ -9,6 +9,7 @@ import { PercoreError } from '../../src/errors.js';
 import type { Handler, HttpResponse } from '../../src/http/api.js';
 import type { RawResponse } from '../support/raw-client.js';
 import { deferred, delay, get, startServer, useCleanup, withServer, within } from '../support/servers.js';
+import { codeOf, errorCode } from '../support/errors.js';
 
 /** The exact bytes of a response: `DATE` in `expected` stands for the response's own Date. */
 function expectBytes(response: RawResponse, expected: string | Buffer): void {
@@ -18,19 +19,6 @@ function expectBytes(response: RawResponse, expected: string | Buffer): void {
   expect(response.raw.toString('latin1')).to.equal(text.replace('DATE', date!));
 }
 
-function errorCode(error: unknown): string | undefined {
-  return (error as { code?: string } | null)?.code;
-}
-
-/** Runs `fn` and returns the code of what it threw, or 'no error'. */
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return 'no error';
-  } catch (error) {
-    return errorCode(error);
-  }
-}
 
 describe('http/response', function () {
   useCleanup();

@@ -15,20 +15,8 @@ import { delay, RawClient } from '../support/raw-client.js';
 import { eventually } from '../support/sockets.js';
 import { get, within } from '../support/servers.js';
 import { requireUws } from '../support/uws.js';
+import { codeOf, errorCode } from '../support/errors.js';
 
-function errorCode(error: unknown): string | undefined {
-  return (error as { code?: string } | null)?.code;
-}
-
-/** Runs `fn` and returns the code of what it threw, or 'no error'. */
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return 'no error';
-  } catch (error) {
-    return errorCode(error);
-  }
-}
 
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
