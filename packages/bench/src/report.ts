@@ -1,0 +1,180 @@
+import type { BenchRun, Measurement, RowInfo, ServerInfo } from './types.js';
+import { median, spread, type Spread } from './stats.js';
+
+/** A load generator using this much of a core (or more) may be what limits the figure. */
+export const CLIENT_SATURATION_CPU = 0.9;
+
+/** One server under one row's load, over all rounds. */
+export interface CellSummary {
+  row: string;
+  server: string;
+  /** Median over the rounds that measured something; null when no round did (n/a). */
+  requestsPerSecond: number | null;
+  spread: Spread | null;
+  /** requestsPerSecond / the baseline's in the same row; null when either is n/a. */
+  ratio: number | null;
+  /** Medians over the measured rounds (1 = one core). */
+  serverCpu: number | null;
+  clientCpu: number | null;
+  /** The client used >= CLIENT_SATURATION_CPU of a core: the figure is client-bound, the server may do more. */
+  clientSaturated: boolean;
+  measuredRounds: number;
+  /** Rounds without a result (skipped or failed), and why. */
+  failedRounds: number;
+  /** Why there is no result (unique reasons joined by "; "), or null. */
+  reason: string | null;
+}
+
+export interface Summary {
+  baseline: string;
+  servers: ServerInfo[];
+  /** In the run's row order; cells in the run's server order. */
+  rows: { row: RowInfo; cells: CellSummary[] }[];
+}
+
+export function summarize(run: BenchRun): Summary {
+  const rows = run.rows.map((row) => {
+    const cells = run.servers.map((server) =>
+      summarizeCell(row.id, server.id, run.measurements.filter((m) => m.row === row.id && m.server === server.id)),
+    );
+    const base = cells.find((c) => c.server === run.baseline)?.requestsPerSecond ?? null;
+    for (const cell of cells) {
+      if (cell.requestsPerSecond !== null && base !== null && base > 0) cell.ratio = cell.requestsPerSecond / base;
+    }
+    return { row, cells };
+  });
+  return { baseline: run.baseline, servers: run.servers, rows };
+}
+
+function summarizeCell(row: string, server: string, ms: Measurement[]): CellSummary {
+  const measured = ms.filter((m) => m.result !== null);
+  const failed = ms.filter((m) => m.result === null);
+  const reasons = [...new Set(failed.map((m) => m.skipped ?? 'the run failed'))];
+  if (ms.length === 0) reasons.push('not measured');
+  const rps = measured.map((m) => m.result!.requestsPerSecond);
+  const clientCpu = medianOfKnown(measured.map((m) => m.clientCpu));
+  return {
+    row,
+    server,
+    requestsPerSecond: rps.length ? median(rps) : null,
+    spread: rps.length ? spread(rps) : null,
+    ratio: null,
+    serverCpu: medianOfKnown(measured.map((m) => m.serverCpu)),
+    clientCpu,
+    clientSaturated: clientCpu !== null && clientCpu >= CLIENT_SATURATION_CPU,
+    measuredRounds: measured.length,
+    failedRounds: failed.length,
+    reason: reasons.length ? reasons.join('; ') : null,
+  };
+}
+
+/** CPU is NaN when it could not be measured (no GNU time): left out, null when none is known. */
+function medianOfKnown(values: number[]): number | null {
+  const known = values.filter((v) => Number.isFinite(v));
+  return known.length ? median(known) : null;
+}
+
+export function formatRps(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+export function formatRatio(ratio: number): string {
+  return `${ratio.toFixed(2)}x`;
+}
+
+const SUPERSCRIPT = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+function footnoteMark(n: number): string {
+  return [...String(n)].map((d) => SUPERSCRIPT[Number(d)]).join('');
+}
+export const SATURATION_MARK = '†';
+
+/** A table cell must not contain '|' or a line break, and '<' would start HTML. */
+function cellText(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\s*\n\s*/g, ' ');
+}
+
+export function renderMarkdown(run: BenchRun): string {
+  const summary = summarize(run);
+  const m = run.machine;
+  const baseLabel = run.servers.find((s) => s.id === run.baseline)?.label ?? run.baseline;
+  const tools = Object.entries(m.tools).map(([name, version]) => `${name} ${version}`).join(', ');
+
+  // One footnote per distinct reason, numbered in table order.
+  const footnotes: string[] = [];
+  const footnoteFor = (reason: string): number => {
+    const i = footnotes.indexOf(reason);
+    return i >= 0 ? i + 1 : footnotes.push(reason);
+  };
+  let anySaturated = false;
+
+  const header = ['', ...summary.servers.map((s) => cellText(s.label))];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  for (const { row, cells } of summary.rows) {
+    const texts = cells.map((c) => {
+      if (c.requestsPerSecond === null) return `n/a${footnoteMark(footnoteFor(c.reason ?? 'no result'))}`;
+      let text = formatRps(c.requestsPerSecond);
+      if (c.server !== run.baseline && c.ratio !== null) text += ` (${formatRatio(c.ratio)})`;
+      if (c.clientSaturated) {
+        text += SATURATION_MARK;
+        anySaturated = true;
+      }
+      if (c.failedRounds > 0) {
+        text += footnoteMark(footnoteFor(`${c.failedRounds} of ${c.failedRounds + c.measuredRounds} rounds without a result: ${c.reason}`));
+      }
+      return text;
+    });
+    lines.push(`| ${[cellText(row.label), ...texts].join(' | ')} |`);
+  }
+
+  const widest = summary.rows
+    .flatMap((r) => r.cells.map((c) => ({ row: r.row.label, c })))
+    .filter((x) => x.c.spread !== null && x.c.measuredRounds > 1)
+    .sort((a, b) => b.c.spread!.relative - a.c.spread!.relative)[0];
+  const serverLabel = (id: string): string => run.servers.find((s) => s.id === id)?.label ?? id;
+
+  const out = [
+    `# percore benchmark: requests per second`,
+    '',
+    `- CPU: ${m.cpuModel}, ${m.cores} cores (${m.os})`,
+    `- Node: ${m.node}`,
+    `- Tools: ${tools || 'none recorded'}`,
+    `- Date: ${run.date}`,
+    `- Host: ${run.host}`,
+    `- Load: ${run.connections} connections, ${run.durationSeconds} s per cell, ${run.rounds} rounds (cells show the median), ${run.workers} workers where N applies`,
+    '',
+    'Command:',
+    '',
+    '```sh',
+    run.command,
+    '```',
+    '',
+    `Requests per second with a 2xx answer; in brackets, the ratio to ${baseLabel}.`,
+    '',
+    ...lines,
+    '',
+  ];
+  if (footnotes.length) {
+    out.push(...footnotes.map((text, i) => `${footnoteMark(i + 1)} ${text}`.trimEnd() + '  '), '');
+  }
+  if (anySaturated) {
+    out.push(
+      `${SATURATION_MARK} The load generator used ${CLIENT_SATURATION_CPU} of a core or more: the figure is bound by the client, and the server may do more.`,
+      '',
+    );
+  }
+  if (widest) {
+    out.push(
+      `Largest spread between rounds: ${(widest.c.spread!.relative * 100).toFixed(0)}% of the median (${widest.row}, ${serverLabel(widest.c.server)}).`,
+      '',
+    );
+  }
+  out.push(
+    'Absolute figures depend on the machine (CPU, cores, kernel, power settings); the ratios to the baseline are what carry over from one machine to another.',
+    '',
+  );
+  return out.join('\n');
+}
+
+export function renderJson(run: BenchRun): string {
+  return JSON.stringify(run, null, 2);
+}

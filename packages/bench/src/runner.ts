@@ -1,0 +1,133 @@
+import { hostname, availableParallelism, cpus, release, platform } from 'node:os';
+import autocannon from 'autocannon';
+import { treeCpuSeconds } from './cpu.js';
+import { startServer, stopAllServers, type RunningServer, type ServerSpec } from './servers.js';
+import { toolMissing, toolVersions, type RowSpec } from './tools.js';
+import type { BenchRun, Measurement } from './types.js';
+
+export interface BenchOptions {
+  servers: ServerSpec[];
+  rows: RowSpec[];
+  rounds: number;
+  durationSeconds: number;
+  connections: number;
+  workers: number;
+  warmupSeconds: number;
+  command: string;
+  /** One line of progress at a time. */
+  progress: (line: string) => void;
+}
+
+/**
+ * Runs every row against every server for `rounds` rounds, interleaved (each round goes
+ * through the servers in alternating order, so no server always runs on a warmer or cooler
+ * machine), and returns every measurement. Cells that cannot run get a reason instead.
+ */
+export async function runBench(options: BenchOptions): Promise<BenchRun> {
+  const { servers, rows, rounds, durationSeconds, connections, workers } = options;
+  const run: BenchRun = {
+    date: new Date().toISOString(),
+    host: hostname(),
+    machine: {
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      cores: availableParallelism(),
+      node: process.version,
+      os: `${platform()} ${release()}`,
+      tools: toolVersions(),
+    },
+    command: options.command,
+    rounds,
+    durationSeconds,
+    connections,
+    workers,
+    servers: servers.map((spec) => ({ id: spec.id, label: labelOf(spec, workers) })),
+    rows: rows.map((row) => ({ id: row.id, label: row.label(connections) })),
+    baseline: 'node-http',
+    measurements: [],
+  };
+
+  const started = new Map<string, RunningServer>();
+  const unavailable = new Map<string, string>();
+  try {
+    for (const spec of servers) {
+      const reason = spec.unavailable();
+      if (reason !== null) {
+        unavailable.set(spec.id, reason);
+        options.progress(`skipping ${spec.label}: ${reason}`);
+        continue;
+      }
+      try {
+        const server = await startServer(spec, workers);
+        started.set(spec.id, server);
+        if (options.warmupSeconds > 0) await autocannon({ url: server.url, connections, duration: options.warmupSeconds });
+      } catch (error) {
+        unavailable.set(spec.id, (error as Error).message);
+        options.progress(`skipping ${spec.label}: ${(error as Error).message}`);
+      }
+    }
+
+    const cells = rounds * rows.length * servers.length;
+    let done = 0;
+    let measuredSeconds = 0;
+    let measured = 0;
+    for (let round = 1; round <= rounds; round++) {
+      for (const row of rows) {
+        const order = round % 2 === 1 ? servers : [...servers].reverse();
+        for (const spec of order) {
+          done++;
+          const reason = unavailable.get(spec.id) ?? toolMissing(row.tool) ?? (row.http10 ? spec.http11Only ?? null : null);
+          const server = started.get(spec.id);
+          if (reason !== null || server === undefined) {
+            run.measurements.push({ server: spec.id, row: row.id, round, result: null, skipped: reason ?? 'not started', serverCpu: 0, clientCpu: 0 });
+            continue;
+          }
+          const measurement = await measure(server, row, round, options);
+          run.measurements.push(measurement);
+          measured++;
+          measuredSeconds += durationSeconds;
+          const left = Math.round((measuredSeconds / measured) * remainingRuns(run, cells - done, unavailable, rows, servers));
+          options.progress(
+            `[${done}/${cells}] round ${round}/${rounds} | ${row.label(connections)} | ${spec.label}: ` +
+              (measurement.result
+                ? `${Math.round(measurement.result.requestsPerSecond)} req/s, server CPU ${percent(measurement.serverCpu)}, client CPU ${percent(measurement.clientCpu)}`
+                : `failed: ${measurement.skipped}`) +
+              ` | ~${left}s left`,
+          );
+        }
+      }
+    }
+  } finally {
+    await Promise.all([...started.values()].map((server) => server.stop()));
+    stopAllServers();
+  }
+  return run;
+}
+
+async function measure(server: RunningServer, row: RowSpec, round: number, options: BenchOptions): Promise<Measurement> {
+  const before = treeCpuSeconds(server.child.pid!);
+  const startedAt = performance.now();
+  try {
+    const outcome = await row.run(server.url, { durationSeconds: options.durationSeconds, connections: options.connections });
+    const seconds = (performance.now() - startedAt) / 1000;
+    const serverCpu = (treeCpuSeconds(server.child.pid!) - before) / seconds;
+    return { server: server.spec.id, row: row.id, round, result: outcome.result, serverCpu, clientCpu: outcome.clientCpu };
+  } catch (error) {
+    return { server: server.spec.id, row: row.id, round, result: null, skipped: `run failed: ${(error as Error).message}`, serverCpu: 0, clientCpu: 0 };
+  }
+}
+
+/** How many of the remaining cells will actually run (for the time-left estimate). */
+function remainingRuns(run: BenchRun, remaining: number, unavailable: Map<string, string>, rows: RowSpec[], servers: ServerSpec[]): number {
+  const runnable = servers.filter((spec) => !unavailable.has(spec.id)).length * rows.filter((row) => toolMissing(row.tool) === null).length;
+  const total = run.rounds * rows.length * servers.length;
+  return total === 0 ? 0 : Math.round((remaining * runnable) / total);
+}
+
+function labelOf(spec: ServerSpec, workers: number): string {
+  if (spec.id === 'node-http' || spec.id === 'tornado') return `${spec.label} (1 process)`;
+  return `${spec.label} (${workers} workers)`;
+}
+
+function percent(share: number): string {
+  return Number.isFinite(share) ? `${Math.round(share * 100)}%` : '?';
+}

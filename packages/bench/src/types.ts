@@ -1,0 +1,68 @@
+/** What one run of a load tool against one server measured. */
+export interface ToolResult {
+  /** Successful (2xx) responses per second. */
+  requestsPerSecond: number;
+  /** Requests completed with a 2xx status. */
+  completed: number;
+  /** Connection errors, resets and other transport failures. */
+  errors: number;
+  timeouts: number;
+  /** Responses with a status other than 2xx: never counted as successes. */
+  non2xx: number;
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+}
+
+/** One cell of one round: a server under one row's load. */
+export interface Measurement {
+  server: string;
+  row: string;
+  round: number;
+  /** Null when the cell is not applicable or its run failed: see `skipped`. */
+  result: ToolResult | null;
+  /** Why there is no result, e.g. "uWebSockets.js answers HTTP/1.0 with 505". */
+  skipped?: string;
+  /** CPU used by the server's processes (1 = one core) and by the load generator, while measuring. */
+  serverCpu: number;
+  clientCpu: number;
+}
+
+export interface ServerInfo {
+  id: string;
+  label: string;
+}
+
+export interface RowInfo {
+  id: string;
+  /** As in Hellepoll's table: 'ab -c25', 'ab -k -c25', 'wrk -c25', ... */
+  label: string;
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  node: string;
+  os: string;
+  /** Versions of ab, wrk, autocannon, Tornado, ... as found. */
+  tools: Record<string, string>;
+}
+
+/** A whole benchmark run: what the JSON file holds, and what the table and chart are made from. */
+export interface BenchRun {
+  /** ISO date-time the run started. */
+  date: string;
+  host: string;
+  machine: MachineInfo;
+  /** The command line that produced the run. */
+  command: string;
+  rounds: number;
+  durationSeconds: number;
+  connections: number;
+  workers: number;
+  /** Columns, in order. */
+  servers: ServerInfo[];
+  rows: RowInfo[];
+  /** The server every ratio is taken against (node:http, one process). */
+  baseline: string;
+  measurements: Measurement[];
+}
