@@ -85,7 +85,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
           run.measurements.push(measurement);
           measured++;
           measuredSeconds += durationSeconds;
-          const left = Math.round((measuredSeconds / measured) * remainingRuns(run, cells - done, unavailable, rows, servers));
+          const left = Math.round((measuredSeconds / measured) * remainingRuns(cells - done, unavailable, rows, servers));
           options.progress(
             `[${done}/${cells}] round ${round}/${rounds} | ${row.label(connections)} | ${spec.label}: ` +
               (measurement.result
@@ -117,10 +117,16 @@ async function measure(server: RunningServer, row: RowSpec, round: number, optio
 }
 
 /** How many of the remaining cells will actually run (for the time-left estimate). */
-function remainingRuns(run: BenchRun, remaining: number, unavailable: Map<string, string>, rows: RowSpec[], servers: ServerSpec[]): number {
-  const runnable = servers.filter((spec) => !unavailable.has(spec.id)).length * rows.filter((row) => toolMissing(row.tool) === null).length;
-  const total = run.rounds * rows.length * servers.length;
-  return total === 0 ? 0 : Math.round((remaining * runnable) / total);
+function remainingRuns(remaining: number, unavailable: Map<string, string>, rows: RowSpec[], servers: ServerSpec[]): number {
+  let runnablePerRound = 0;
+  for (const spec of servers) {
+    if (unavailable.has(spec.id)) continue;
+    for (const row of rows) {
+      if (toolMissing(row.tool) === null && !(row.http10 && spec.http11Only)) runnablePerRound++;
+    }
+  }
+  const perRound = rows.length * servers.length;
+  return perRound === 0 ? 0 : Math.round((remaining * runnablePerRound) / perRound);
 }
 
 function labelOf(spec: ServerSpec, workers: number): string {

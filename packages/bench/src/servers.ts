@@ -21,13 +21,16 @@ export interface ServerSpec {
 
 const UWS_HTTP10 = 'uWebSockets.js answers HTTP/1.0 with 505';
 
+/** Debian's Python, which sees python3-tornado (a pyenv or venv python3 on PATH would not). */
+export const PYTHON = '/usr/bin/python3';
+
 function nodeScript(script: string, ...args: string[]): string[] {
   return [process.execPath, script, ...args];
 }
 
 function tornadoMissing(): string | null {
   try {
-    execFileSync('python3', ['-c', 'import tornado'], { stdio: 'ignore' });
+    execFileSync(PYTHON, ['-c', 'import tornado'], { stdio: 'ignore' });
     return null;
   } catch {
     return 'Tornado is not installed: pnpm bench:setup (or apt-get install python3-tornado)';
@@ -52,7 +55,7 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'tornado',
     label: 'Tornado',
-    command: (port) => ['python3', `${baselines}tornado_hello.py`, String(port)],
+    command: (port) => [PYTHON, `${baselines}tornado_hello.py`, String(port)],
     unavailable: tornadoMissing,
   },
   {
