@@ -46,6 +46,8 @@ function positive(text: string | undefined, name: string, fallback: number): num
 let values;
 try {
   ({ values } = parseArgs({
+    // `pnpm bench -- --quick` passes the `--` along: it separates nothing here.
+    args: process.argv[2] === '--' ? process.argv.slice(3) : process.argv.slice(2),
     strict: true,
     allowPositionals: false,
     options: {

@@ -54,7 +54,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
   let values;
   try {
     ({ values } = parseArgs({
-      args: argv,
+      // `pnpm start -- --port 9000` passes the `--` along: it separates nothing here.
+      args: argv[0] === '--' ? argv.slice(1) : argv,
       strict: true,
       allowPositionals: false,
       options: {

@@ -24,6 +24,11 @@ describe('hello CLI arguments', () => {
     expect(config(['--port=0', '--workers=2', '--host', '::1'])).to.include({ port: 0, workers: 2, host: '::1' });
   });
 
+  it('ignores the leading -- that pnpm start -- <flags> passes along', () => {
+    expect(config(['--', '--port', '9200', '-w', '2'])).to.include({ port: 9200, workers: 2 });
+    expect(parseCli(['--', '--help'], {})).to.deep.equal({ help: true });
+  });
+
   it('reads --no-timeouts and --stats', () => {
     expect(config(['--no-timeouts', '--stats'])).to.include({ timeouts: false, stats: true });
   });
