@@ -9,7 +9,13 @@
 //
 // Needs `pnpm build`; ab (apache2-utils) and wrk come from apt-get, and are skipped if missing.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+// The bench package's parsers, CPU reader and statistics (built by `pnpm build`).
+import { fromAutocannon } from '../packages/bench/dist/autocannon-result.js';
+import { treeCpuSeconds } from '../packages/bench/dist/cpu.js';
+import { parseAb as parseAbOutput } from '../packages/bench/dist/parse-ab.js';
+import { parseWrk as parseWrkOutput } from '../packages/bench/dist/parse-wrk.js';
+import { median } from '../packages/bench/dist/stats.js';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -78,52 +84,20 @@ const tools = pick(values.tools, toolCatalog, 'tool').filter((tool) => {
   }
 });
 const rounds = Number(values.rounds);
-const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-
 function run(command, args) {
   return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
 }
-function parseAb(out) {
-  const failed = Number(/Failed requests:\s+(\d+)/.exec(out)?.[1] ?? NaN);
-  const non2xx = Number(/Non-2xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  if (failed !== 0 || non2xx !== 0) throw new Error(`ab saw ${failed} failed and ${non2xx} non-2xx responses`);
-  return Number(/Requests per second:\s+([\d.]+)/.exec(out)[1]);
-}
-function parseWrk(out) {
-  if (/Non-2xx|Socket errors/.test(out)) throw new Error(`wrk saw errors:\n${out}`);
-  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
-}
-function parseAutocannon(out) {
-  const result = JSON.parse(out);
-  if (result.errors || result.non2xx || result.timeouts) throw new Error(`autocannon saw ${result.errors} errors, ${result.non2xx} non-2xx`);
-  return result.requests.average;
-}
 
-/** CPU ticks of a process and all its descendants (cluster workers included). */
-function treeTicks(rootPid) {
-  const children = new Map();
-  const ticks = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
-      const parent = Number(fields[1]);
-      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
-      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-    } catch {
-      // the process ended while we looked
-    }
+/** A comparison is void if any reply failed or was not 2xx: abort instead of counting it. */
+function successes(tool, result) {
+  if (result.errors || result.timeouts || result.non2xx) {
+    throw new Error(`${tool} saw ${result.errors} errors, ${result.timeouts} timeouts and ${result.non2xx} non-2xx responses`);
   }
-  let total = 0;
-  const stack = [rootPid];
-  while (stack.length > 0) {
-    const pid = stack.pop();
-    total += ticks.get(pid) ?? 0;
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return total;
+  return result.requestsPerSecond;
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const parseAb = (out) => successes('ab', parseAbOutput(out));
+const parseWrk = (out) => successes('wrk', parseWrkOutput(out));
+const parseAutocannon = (out) => successes('autocannon', fromAutocannon(JSON.parse(out)));
 
 async function start(server) {
   const args = server.args.map((arg) => (arg === '{port}' ? String(server.port) : arg));
@@ -163,11 +137,11 @@ for (let round = 1; round <= rounds; round++) {
   for (const tool of tools) {
     const order = round % 2 === 1 ? servers : [...servers].reverse();
     for (const server of order) {
-      const before = treeTicks(server.child.pid);
+      const before = treeCpuSeconds(server.child.pid);
       const startedAt = performance.now();
       const rps = tool.run(`http://127.0.0.1:${server.port}/`);
       const seconds = (performance.now() - startedAt) / 1000;
-      const cpu = (treeTicks(server.child.pid) - before) / ticksPerSecond / seconds;
+      const cpu = (treeCpuSeconds(server.child.pid) - before) / seconds;
       const byServer = results.get(tool.label) ?? new Map();
       results.set(tool.label, byServer);
       byServer.set(server.name, [...(byServer.get(server.name) ?? []), { rps, cpu }]);

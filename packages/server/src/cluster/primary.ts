@@ -52,10 +52,6 @@ export class Supervisor {
     return this.done.promise;
   }
 
-  get workerCount(): number {
-    return this.options.workers;
-  }
-
   /** Forks the workers and resolves once every one is listening. */
   async start(): Promise<void> {
     // Workers accept from the shared handle directly: the primary never touches a connection.

@@ -179,9 +179,4 @@ export abstract class RequestBody implements AsyncIterator<Buffer> {
       waiting.resolve({ value: undefined, done: true });
     }
   }
-
-  /** @internal Whether the body is still arriving for a reader (not ended, failed or dropped). */
-  get bodyOpen(): boolean {
-    return this.bodyState === BodyState.Open;
-  }
 }
