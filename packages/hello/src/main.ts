@@ -24,7 +24,7 @@ try {
     host: config.host,
     workers: config.workers,
     engine: config.engine,
-    ...(config.timeouts ? {} : noTimeouts),
+    http: config.timeouts ? {} : noTimeouts,
     onStats: printer === null ? undefined : (stats: ClusterStats) => printer.print(stats),
   });
   if (handle.role !== 'worker') {

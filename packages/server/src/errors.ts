@@ -85,6 +85,8 @@ export const errorCatalog = {
   // Scheduler and configuration
   PERCORE_ERR_TASK_FAILED: spec(0, 'A task threw; it was closed and the scheduler carried on'),
   PERCORE_ERR_INVALID_OPTION: spec(0, 'An option is out of range or of the wrong type'),
+  PERCORE_ERR_NOT_LISTENING: spec(0, 'The server is not listening'),
+  PERCORE_ERR_OBSERVER_FAILED: spec(0, 'An exchange observer threw; the exchange carried on'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalog;

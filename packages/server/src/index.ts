@@ -1,31 +1,38 @@
-export { errorCatalog, PercoreError, isPercoreError, statusForError, type ErrorCode } from './errors.js';
+/**
+ * @percore/server: what users build with. Serving (`serve` on every core, `createServer` in one
+ * process), the handler API, the errors, the scheduler and its tasks, and the WebSocket API.
+ * The rest lives behind subpaths: `@percore/server/parser`, `/net`, `/uws`, `/scheduler`.
+ */
 
-export { Scheduler, stderrLogger, type Logger, type SchedulerOptions, type SchedulerStats } from './scheduler/scheduler.js';
-export { Task, DEFAULT_LINGER_MS, type CloseReason, type TaskContext, type TaskFactory } from './scheduler/task.js';
-export { TimerWheel, Timer, type TimerTarget, type TimerWheelOptions } from './scheduler/timer-wheel.js';
-export { Listener, DEFAULT_MAX_CONNECTIONS, type ListenerOptions, type ListenerStats, type CloseOptions } from './scheduler/listener.js';
-
-export type { Handler, HttpRequest, HttpResponse, HeaderValue, BodyReadOptions } from './http/api.js';
-export { httpProtocol, HttpTask, type HttpProtocol } from './http/connection.js';
-export { RequestParser, ParseEvent, type ParserSink } from './http/parser.js';
-export {
-  defaultHttpOptions, noTimeouts, resolveHttpOptions,
-  type HttpOptions, type HttpLimits, type HttpTimeouts, type ResolvedHttpOptions,
-} from './http/options.js';
-
-export { respProtocol, RespTask } from './protocols/resp.js';
-
-export { createHttpServer, HttpServer, type HttpServerOptions, type ListenAddress } from './server.js';
-
+// Serving
 export { serve, type ServeHandle } from './cluster/serve.js';
-export type { ServeOptions, ClusterStats, ProtocolMaker } from './cluster/options.js';
+export type { ClusterStats, ServeOptions } from './cluster/options.js';
 export type { WorkerStats } from './cluster/messages.js';
+export { createServer, type ServerOptions } from './server.js';
+export type {
+  Engine, EngineCapabilities, EngineCloseOptions, EngineName, EngineStats, ListenAddress, PubSub,
+} from './http/engine.js';
+export type { EngineOptions, SchedulerSettings } from './http/engine-options.js';
+export type { ConnectionOptions, NetEngineOptions, TaskProtocol } from './net/engine.js';
+export type { UwsEngineOptions } from './uws/engine.js';
 
-export { UwsServer, type UwsServerOptions } from './uws/server.js';
+// Handlers
+export type { BodyReadOptions, Handler, HeaderValue, HttpRequest, HttpResponse } from './http/api.js';
+export { noTimeouts, type HttpLimits, type HttpOptions, type HttpTimeouts } from './http/options.js';
+export type { ExchangeObserver, ExchangeRecord } from './http/observer.js';
+
+// Errors
+export { errorCatalog, isPercoreError, PercoreError, statusForError, type ErrorCode } from './errors.js';
+
+// The scheduler and its tasks
+export { Scheduler, type Logger, type SchedulerOptions, type SchedulerStats } from './scheduler/scheduler.js';
+export { Task, type CloseReason, type TaskContext, type TaskFactory } from './scheduler/task.js';
+export { Listener, type ListenerOptions, type ListenerStats } from './scheduler/listener.js';
+
+// WebSockets and pub/sub (uws engine)
 export {
-  WebSocketConnection, SendStatus, UpgradeRejection, rejectUpgrade,
-  type WebSocketBehavior, type UpgradeRequest, type UpgradeResult,
+  rejectUpgrade, SendStatus, UpgradeRejection,
+  type UpgradeRequest, type UpgradeResult, type WebSocketBehavior, type WebSocketConnection,
 } from './uws/websocket.js';
-export { publishFromThread, PUBLISH_CHANNEL, type MessageData } from './cluster/pubsub.js';
-export { loadUws } from './uws/load.js';
-export type { Engine } from './cluster/options.js';
+export { publishFromThread } from './pubsub/thread.js';
+export type { MessageData } from './pubsub/types.js';

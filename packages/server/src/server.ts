@@ -1,74 +1,60 @@
-import type { AddressInfo } from 'node:net';
-import type { Handler } from './http/api.js';
-import { httpProtocol, type HttpProtocol } from './http/connection.js';
-import type { HttpOptions } from './http/options.js';
-import { Listener, type CloseOptions } from './scheduler/listener.js';
-import { Scheduler, type Logger } from './scheduler/scheduler.js';
+import { PercoreError } from './errors.js';
+import type { Engine, EngineName } from './http/engine.js';
+import { NetEngine, type NetEngineOptions } from './net/engine.js';
+import { UwsEngine, type UwsEngineOptions } from './uws/engine.js';
+import { validateWebSocketBehavior } from './uws/websocket.js';
 
-export interface HttpServerOptions extends HttpOptions {
-  /** Connections open at once; more are answered 503 and closed (default 10,000). */
-  maxConnections?: number;
-  /** Milliseconds per tick of the scheduler's timer wheel (default 50). */
-  timerResolutionMs?: number;
-  logger?: Logger;
-  /** An existing scheduler to run on (one per worker); by default the server makes its own. */
-  scheduler?: Scheduler;
+/** What `createServer` takes: the engine, and the options of every layer, grouped. */
+export interface ServerOptions extends NetEngineOptions, UwsEngineOptions {
+  /**
+   * 'net' (default): percore's own HTTP/1.0 and 1.1 state machine on node:net, and custom
+   * protocols as Tasks. 'uws': uWebSockets.js, HTTP/1.1 only (it answers HTTP/1.0 with 505), and
+   * WebSockets with pub/sub.
+   */
+  engine?: EngineName;
 }
 
-export interface ListenAddress {
-  /** Default 0: an ephemeral port. */
-  port?: number;
-  /** Default '127.0.0.1'. */
-  host?: string;
-  backlog?: number;
-}
+const ENGINE_NAMES: readonly EngineName[] = ['net', 'uws'];
 
 /**
- * An HTTP/1.x server on the `net` engine in this process: a scheduler, a listener and the HTTP
- * protocol task. The cluster runs one of these per worker.
+ * Makes a server in this process on the chosen engine; `listen` starts it. `serve` runs the same
+ * options on every core.
+ *
+ * Throws PERCORE_ERR_INVALID_OPTION for options the engine cannot honour (WebSockets on `net`, a
+ * custom protocol on `uws`), and PERCORE_ERR_UWS_UNAVAILABLE where no uWebSockets.js binary loads.
  */
-export class HttpServer {
-  readonly scheduler: Scheduler;
-  readonly listener: Listener;
-  readonly protocol: HttpProtocol;
-
-  constructor(handler: Handler, options: HttpServerOptions = {}) {
-    const { maxConnections, timerResolutionMs, logger, scheduler, ...httpOptions } = options;
-    this.protocol = httpProtocol(handler, httpOptions);
-    this.scheduler = scheduler ?? new Scheduler({ timerResolutionMs, logger });
-    this.listener = new Listener(this.scheduler, {
-      factory: this.protocol.factory,
-      refuse: this.protocol.refuse,
-      maxConnections,
-    });
-  }
-
-  /** Binds and listens; rejects with the system error (EADDRINUSE, EACCES, ...) if it cannot. */
-  listen(address: ListenAddress = {}): Promise<AddressInfo> {
-    return this.listener.listen({ port: address.port ?? 0, host: address.host ?? '127.0.0.1', backlog: address.backlog });
-  }
-
-  get address(): AddressInfo | null {
-    return this.listener.address;
-  }
-
-  /** 'http://127.0.0.1:8080', once listening. */
-  get url(): string {
-    const address = this.address;
-    if (address === null) throw new Error('the server is not listening');
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}`;
-  }
-
-  /**
-   * Stops accepting, lets exchanges in progress finish (their responses say `Connection: close`),
-   * closes idle connections, and resolves when all are closed or `graceMs` has passed.
-   */
-  close(options?: CloseOptions): Promise<void> {
-    return this.listener.close(options);
-  }
+export function createServer(options: ServerOptions): Engine {
+  checkServerOptions(options);
+  const { engine = 'net', ...rest } = options;
+  return engine === 'uws' ? new UwsEngine(rest) : new NetEngine(rest);
 }
 
-export function createHttpServer(handler: Handler, options?: HttpServerOptions): HttpServer {
-  return new HttpServer(handler, options);
+/** Refuses what no engine, or not the chosen one, can serve; before anything is made. */
+export function checkServerOptions(options: ServerOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'the server options must be an object');
+  }
+  const engine = options.engine ?? 'net';
+  if (!ENGINE_NAMES.includes(engine)) {
+    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `engine must be 'net' or 'uws', got ${String(engine)}`);
+  }
+  if (options.handler === undefined && options.protocol === undefined && options.websockets === undefined) {
+    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'a server needs a `handler` (or a `protocol` on net, or `websockets` on uws)');
+  }
+  if (engine === 'uws' && options.protocol !== undefined) {
+    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'custom protocols run on the net engine; uws serves HTTP and WebSockets');
+  }
+  if (engine === 'uws' && options.connections !== undefined) {
+    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'connections (maxConnections, noDelay) are net engine options; uWS manages its own');
+  }
+  if (engine !== 'uws' && options.websockets !== undefined) {
+    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `websockets need engine: 'uws' (the ${engine} engine serves HTTP only)`);
+  }
+  if (options.websockets !== undefined) {
+    if (typeof options.websockets !== 'object' || options.websockets === null) {
+      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'websockets must map URL patterns to WebSocket behaviors');
+    }
+    // Checked before any worker starts: uWS aborts a process on some settings.
+    for (const [pattern, behavior] of Object.entries(options.websockets)) validateWebSocketBehavior(pattern, behavior);
+  }
 }

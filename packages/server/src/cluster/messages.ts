@@ -1,6 +1,6 @@
-import type { ListenerStats } from '../scheduler/listener.js';
+import type { EngineStats } from '../http/engine.js';
 import type { SchedulerStats } from '../scheduler/scheduler.js';
-import type { PublishEnvelope } from './pubsub.js';
+import type { PublishEnvelope } from '../pubsub/envelope.js';
 
 /** What a worker reports about itself, once a second and on request. */
 export interface WorkerStats {
@@ -8,7 +8,7 @@ export interface WorkerStats {
   /** Requests answered (HTTP) since the worker started. */
   requests: number;
   scheduler: SchedulerStats;
-  listener: ListenerStats;
+  listener: EngineStats;
 }
 
 /**

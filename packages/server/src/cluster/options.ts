@@ -1,31 +1,14 @@
 import { availableParallelism } from 'node:os';
-import type { Socket } from 'node:net';
 import { PercoreError } from '../errors.js';
-import type { Handler } from '../http/api.js';
-import type { TaskFactory } from '../scheduler/task.js';
-import type { HttpServerOptions } from '../server.js';
-import { validateWebSocketBehavior, type WebSocketBehavior } from '../uws/websocket.js';
+import { checkServerOptions, type ServerOptions } from '../server.js';
 import type { WorkerStats } from './messages.js';
 
-/** A protocol other than HTTP for `serve`: made once per worker. */
-export type ProtocolMaker = () => { factory: TaskFactory; refuse?: (socket: Socket) => void };
-
-export interface ServeOptions extends HttpServerOptions {
-  /** The HTTP handler. Give this or `protocol` (or, on the uws engine, only `websockets`: HTTP then answers 404). */
-  handler?: Handler;
-  /** A custom protocol (a task factory) instead of HTTP; `net` engine only. */
-  protocol?: ProtocolMaker;
-  /**
-   * 'net' (default): percore's own HTTP/1.0 and 1.1 state machine on node:net. 'uws':
-   * uWebSockets.js, HTTP/1.1 only (it answers HTTP/1.0 with 505), and WebSockets.
-   */
-  engine?: Engine;
-  /**
-   * WebSocket routes by URL pattern ('/chat', '/rooms/:id', '/*'); `uws` engine only. Each
-   * worker serves them; publishes (`handle.publish`, a socket's `publish`, `publishFromThread`)
-   * reach subscribers in every worker.
-   */
-  websockets?: Record<string, WebSocketBehavior<any>>;
+/**
+ * What `serve` takes: a server's options (`createServer`'s: engine, handler or protocol,
+ * websockets, http, connections, scheduler, observer) and the cluster's. Each worker makes its
+ * server from the same options.
+ */
+export interface ServeOptions extends ServerOptions {
   /** Default 8080. 0 picks a free port (the same one for every worker). */
   port?: number;
   /** Default '127.0.0.1'. */
@@ -53,7 +36,6 @@ export interface ServeOptions extends HttpServerOptions {
   onStats?: (stats: ClusterStats) => void;
 }
 
-export type Engine = 'net' | 'uws';
 
 export interface ClusterStats {
   workers: WorkerStats[];
@@ -75,10 +57,7 @@ export type ResolvedServeOptions = Required<
   ServeOptions;
 
 export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions {
-  const websocketsOnly = options.handler === undefined && options.protocol === undefined && options.websockets !== undefined;
-  if ((options.handler === undefined) === (options.protocol === undefined) && !websocketsOnly) {
-    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'serve needs exactly one of `handler` and `protocol`');
-  }
+  checkServerOptions(options);
   const resolved: ResolvedServeOptions = {
     ...options,
     port: options.port ?? 8080,
@@ -106,35 +85,8 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   integer('crashLoopWindowMs', 1, 2 ** 31 - 1);
   integer('restartDelayMs', 0, 60_000);
   integer('statsIntervalMs', 0, 2 ** 31 - 1);
-  if (resolved.engine !== 'net' && resolved.engine !== 'uws') {
-    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `engine must be 'net' or 'uws', got ${String(resolved.engine)}`);
-  }
-  if (resolved.engine === 'uws' && resolved.protocol !== undefined) {
-    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'custom protocols run on the net engine; uws serves HTTP and WebSockets');
-  }
-  if (resolved.websockets !== undefined) {
-    if (resolved.engine !== 'uws') {
-      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `websockets need engine: 'uws' (the ${resolved.engine} engine serves HTTP only)`);
-    }
-    if (typeof resolved.websockets !== 'object' || resolved.websockets === null) {
-      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'websockets must map URL patterns to WebSocket behaviors');
-    }
-    // Checked here, in the primary, before any worker starts: uWS aborts a process on some.
-    for (const [pattern, behavior] of Object.entries(resolved.websockets)) validateWebSocketBehavior(pattern, behavior);
-    resolved.handler ??= notFound;
-  }
   if (typeof resolved.host !== 'string' || resolved.host.length === 0) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'host must be a non-empty string');
   }
   return resolved;
-}
-
-/** The HTTP side of a server that serves only WebSockets. */
-const notFound: Handler = (_req, res) => {
-  res.status = 404;
-  res.end('404 Not Found\n');
-};
-
-export function formatUrl(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../scheduler/scheduler.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 import { isWorkerMessage, type PrimaryMessage, type WorkerMessage, type WorkerStats } from './messages.js';
 import type { ClusterStats, ResolvedServeOptions } from './options.js';
-import { isPublishEnvelope, type PublishEnvelope } from './pubsub.js';
+import { isPublishEnvelope, type PublishEnvelope } from '../pubsub/envelope.js';
 
 /** Environment variables that tell a forked process it is a percore worker, and where to listen. */
 export const WORKER_ENV = 'PERCORE_WORKER';

@@ -22,20 +22,3 @@ export function probeAddress(host: string, port: number): Promise<ProbeResult> {
   });
 }
 
-/** A sentence for a listen error, for people. */
-export function describeListenError(host: string, port: number, error: NodeJS.ErrnoException): string {
-  const where = `${host}:${port}`;
-  switch (error.code) {
-    case 'EADDRINUSE':
-      return `cannot listen on ${where}: the address is already in use (EADDRINUSE). Is another server running there? Choose another port.`;
-    case 'EACCES':
-      return `cannot listen on ${where}: permission denied (EACCES). Ports below 1024 need privileges; choose a higher port.`;
-    case 'EADDRNOTAVAIL':
-      return `cannot listen on ${where}: the address is not available on this machine (EADDRNOTAVAIL). Check the host.`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `cannot listen on ${where}: the host name does not resolve (${error.code}).`;
-    default:
-      return `cannot listen on ${where}: ${error.message}${error.code ? ` (${error.code})` : ''}`;
-  }
-}

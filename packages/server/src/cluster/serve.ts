@@ -1,11 +1,15 @@
 import cluster from 'node:cluster';
 import { PercoreError } from '../errors.js';
+import { formatUrl } from '../http/engine.js';
+import { describeListenError, listenFailed } from '../scheduler/listen-error.js';
 import { stderrLogger, type Logger } from '../scheduler/scheduler.js';
 import type { PrimaryMessage, WorkerMessage } from './messages.js';
-import { formatUrl, resolveServeOptions, type ClusterStats, type ResolvedServeOptions, type ServeOptions } from './options.js';
+import { resolveServeOptions, type ClusterStats, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { PORT_ENV, Supervisor, WORKER_ENV } from './primary.js';
-import { describeListenError, probeAddress } from './probe.js';
-import { fromEnvelope, isPublishEnvelope, onThreadPublish, toEnvelope, type MessageData } from './pubsub.js';
+import { probeAddress } from './probe.js';
+import { fromEnvelope, isPublishEnvelope, toEnvelope } from '../pubsub/envelope.js';
+import { onThreadPublish } from '../pubsub/thread.js';
+import type { MessageData } from '../pubsub/types.js';
 import { pubsubUnavailable, WorkerRuntime } from './worker-runtime.js';
 
 /** A repeated stop signal sooner than this after the first is taken as the same request. */
@@ -57,7 +61,7 @@ async function serveAsPrimary(options: ResolvedServeOptions, logger: Logger): Pr
   try {
     ({ port } = await probeAddress(options.host, options.port));
   } catch (error) {
-    throw new PercoreError('PERCORE_ERR_LISTEN_FAILED', describeListenError(options.host, options.port, error as NodeJS.ErrnoException));
+    throw listenFailed(options.host, options.port, error);
   }
   const supervisor = new Supervisor(options, port, logger);
   const publish = (topic: string, message: MessageData, isBinary = typeof message !== 'string', compress = false) => {
@@ -122,14 +126,16 @@ async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle
 
   // Publishes leave through the primary, which hands them to every other worker.
   runtime.setPublishRelay((topic, message, isBinary, compress) => send(toEnvelope(topic, message, isBinary, compress)));
-  const stopThreadPublishes = runtime.uws !== null ? onThreadPublish((...publish) => runtime.publish(...publish)) : () => {};
+  const stopThreadPublishes = runtime.publishes ? onThreadPublish((...publish) => runtime.publish(...publish)) : () => {};
 
   const port = Number(process.env[PORT_ENV]);
   try {
     await runtime.listen(options.host, port, options.backlog);
   } catch (error) {
-    const message = describeListenError(options.host, port, error as NodeJS.ErrnoException);
-    send({ percore: 'listen-failed', code: (error as NodeJS.ErrnoException).code ?? 'UNKNOWN', message }, () => process.exit(1));
+    // The primary makes the PercoreError again from this sentence.
+    const cause = (error instanceof PercoreError ? error.cause : error) as NodeJS.ErrnoException | undefined;
+    const message = cause === undefined ? (error as Error).message : describeListenError(options.host, port, cause);
+    send({ percore: 'listen-failed', code: cause?.code ?? 'UNKNOWN', message }, () => process.exit(1));
     return new Promise(() => {}); // the process is exiting
   }
 
@@ -164,17 +170,12 @@ async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle
 
 async function serveInProcess(options: ResolvedServeOptions, logger: Logger): Promise<ServeHandle> {
   const runtime = new WorkerRuntime(options);
-  let port: number;
-  try {
-    port = await runtime.listen(options.host, options.port, options.backlog);
-  } catch (error) {
-    throw new PercoreError('PERCORE_ERR_LISTEN_FAILED', describeListenError(options.host, options.port, error as NodeJS.ErrnoException));
-  }
+  const port = await runtime.listen(options.host, options.port, options.backlog);
   let resolveExited!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExited = resolve));
   let closing: Promise<number> | null = null;
   let statsTimer: NodeJS.Timeout | null = null;
-  const stopThreadPublishes = runtime.uws !== null ? onThreadPublish((...publish) => runtime.publish(...publish)) : () => {};
+  const stopThreadPublishes = runtime.publishes ? onThreadPublish((...publish) => runtime.publish(...publish)) : () => {};
   const close = () => {
     if (closing === null) {
       stopThreadPublishes();

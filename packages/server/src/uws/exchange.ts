@@ -1,6 +1,7 @@
 import type { HttpRequest as NativeRequest, HttpResponse as NativeResponse } from 'uws-node18-23';
 import { errorCatalog, isPercoreError, PercoreError, statusForError, type ErrorCode } from '../errors.js';
 import type { Handler } from '../http/api.js';
+import { ObservedExchange, type ExchangeObserver } from '../http/observer.js';
 import type { ResolvedHttpOptions } from '../http/options.js';
 import type { RequestBody } from '../http/request-body.js';
 import { reasonPhrase } from '../http/status.js';
@@ -15,6 +16,7 @@ export interface ExchangeHost {
   readonly options: ResolvedHttpOptions;
   readonly scheduler: Scheduler;
   readonly draining: boolean;
+  readonly observer: ExchangeObserver | null;
   exchangeStarted(): void;
   exchangeEnded(): void;
 }
@@ -35,6 +37,10 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
   private ended = false;
   /** uWS reported the connection gone (onAborted): its response object must not be touched. */
   private gone = false;
+  /** The exchange's record, only while an observer is set. */
+  private observed: ObservedExchange | null = null;
+  /** Set when the exchange ends without its whole response: the observer hears `aborted`. */
+  private abortError: unknown = undefined;
 
   constructor(
     private readonly host: ExchangeHost,
@@ -46,6 +52,13 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
     host.exchangeStarted();
     this.request = new UwsRequest(this, nativeRequest, native);
     this.response = new UwsResponse(this, native, isHead);
+    if (host.observer !== null) {
+      // Copied now: uWS frees its request when the callback returns (rule 5).
+      const request = this.request;
+      this.observed = new ObservedExchange(
+        host.observer, host.scheduler.logger, 'uws', request.method, request.target, '1.1', request.remoteAddress,
+      );
+    }
   }
 
   get closing(): boolean {
@@ -107,6 +120,7 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
   }
 
   cut(): void {
+    this.abortError ??= new PercoreError('PERCORE_ERR_ABORTED', 'the response was cut short');
     // uWS's close() drops whatever is still corked (inside uWS's callback that is everything the
     // handler wrote), so the connection is closed once the current callback has returned.
     setImmediate(() => {
@@ -137,7 +151,9 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
     if (this.response.waitingForClient) {
       // The client stopped reading the response: nothing to answer, and not the handler's fault
       // (as on the net engine, which closes quietly).
-      this.request.failBody(new PercoreError('PERCORE_ERR_ABORTED', 'the client stopped reading'));
+      const error = new PercoreError('PERCORE_ERR_ABORTED', 'the client stopped reading');
+      this.abortError = error;
+      this.request.failBody(error);
       this.response.abort();
       this.cut();
       return;
@@ -163,8 +179,10 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
     // uWS's response is dead from here on: nothing may touch it.
     this.gone = true;
     this.inCallback = true;
+    const error = new PercoreError('PERCORE_ERR_ABORTED', 'the client went away');
+    this.abortError ??= error;
     this.response.abort();
-    this.request.failBody(new PercoreError('PERCORE_ERR_ABORTED', 'the client went away'));
+    this.request.failBody(error);
     this.end();
   }
 
@@ -174,8 +192,10 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
     const status = statusForError(error);
     if (status >= 500) this.host.scheduler.logger.error('PERCORE_ERR_HANDLER_FAILED', 'the handler failed', error);
     if (response.finished) return;
+    if (this.observed !== null) this.observed.error = error;
     if (response.headersSent) {
       // Part of the response is out: only cutting the connection says it is incomplete.
+      this.abortError = error;
       response.abort();
       this.cut();
       return;
@@ -187,9 +207,14 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
   /** Ends the exchange with a canned error and closes the connection, if no response is out yet. */
   private reject(code: ErrorCode): void {
     const response = this.response;
-    this.request.failBody(new PercoreError(code));
+    const error = new PercoreError(code);
+    this.request.failBody(error);
     if (!response.finished && !response.headersSent) {
       const status = errorCatalog[code].status;
+      if (this.observed !== null) {
+        this.observed.ended(status, 0, error);
+        this.observed = null;
+      }
       this.corked(() => {
         this.native.writeStatus(`${status} ${reasonPhrase(status)}`);
         this.native.writeHeader('Content-Type', 'text/plain; charset=utf-8');
@@ -198,6 +223,7 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
       response.abort();
       this.end();
     } else if (!response.finished) {
+      this.abortError = error;
       response.abort();
       this.cut();
     }
@@ -219,7 +245,17 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
     if (this.ended) return;
     this.ended = true;
     this.cancelTimeout();
+    if (this.observed !== null) this.settleObserved();
     this.host.exchangeEnded();
+  }
+
+  private settleObserved(): void {
+    const observed = this.observed!;
+    this.observed = null;
+    const response = this.response;
+    const status = response.headersSent ? response.status : 0;
+    if (this.abortError === undefined) observed.ended(status, response.bodyBytesOut);
+    else observed.aborted(status, response.bodyBytesOut, this.abortError);
   }
 
   private corked(write: () => void): void {

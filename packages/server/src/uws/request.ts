@@ -2,7 +2,7 @@ import type { HttpRequest as NativeRequest, HttpResponse as NativeResponse } fro
 import { PercoreError } from '../errors.js';
 import type { HttpRequest } from '../http/api.js';
 import { RequestBody, type BodyOwner } from '../http/request-body.js';
-import { buildHeaderRecord } from '../http/request.js';
+import { buildHeaderRecord } from '../http/header-record.js';
 
 /** What a uWS request needs from its exchange to receive a body. */
 export interface UwsBodyOwner extends BodyOwner {

@@ -47,6 +47,8 @@ export class UwsResponse extends ResponseBase {
   /** Streaming with a declared length: tryEnd's total, and the body bytes given toward it. */
   private total = -1;
   private sentBytes = 0;
+  /** Body bytes handed to uWS (which writes the head itself, uncounted): the observer's bytesOut. */
+  bodyBytesOut = 0;
   /** uWS has the whole response: its object must not be touched again (it throws). */
   private nativeDone = false;
   /** flushed() or cut() has been reported to the owner. */
@@ -81,6 +83,7 @@ export class UwsResponse extends ResponseBase {
     // write changes nothing.
     const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     this.checkDeclaredLength(length);
+    this.bodyBytesOut += length;
     let ok = true;
     this.corked(() => {
       // A streamed HEAD answer reports the declared length, if any, as on the net engine.
@@ -100,6 +103,7 @@ export class UwsResponse extends ResponseBase {
     const closing = this.owner.closing || this.wantsClose;
     const bytes = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     if (this.sentHead) this.checkDeclaredLength(bytes);
+    this.bodyBytesOut += bytes;
     this.owner.ending();
     this.corked(() => {
       const first = !this.sentHead;

@@ -1,5 +1,5 @@
 import { PercoreError } from '../errors.js';
-import type { MessageData } from '../cluster/pubsub.js';
+import type { MessageData } from '../pubsub/types.js';
 import { checkHeaderName, checkHeaderValue } from '../http/header-validation.js';
 import { reasonPhrase } from '../http/status.js';
 import type { Logger } from '../scheduler/scheduler.js';

@@ -1,6 +1,6 @@
 import type { WebSocket as NativeWebSocket } from 'uws-node18-23';
 import { PercoreError } from '../errors.js';
-import type { MessageData } from '../cluster/pubsub.js';
+import type { MessageData } from '../pubsub/types.js';
 import { SendStatus, type WebSocketHost } from './websocket-api.js';
 
 /** One open WebSocket on the `uws` engine, and the per-socket slot uWS carries for it. */

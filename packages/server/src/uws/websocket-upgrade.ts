@@ -1,6 +1,6 @@
 import type { HttpRequest as NativeRequest, HttpResponse as NativeResponse, us_socket_context_t } from 'uws-node18-23';
 import { PercoreError, statusForError } from '../errors.js';
-import { buildHeaderRecord } from '../http/request.js';
+import { buildHeaderRecord } from '../http/header-record.js';
 import { reasonPhrase } from '../http/status.js';
 import { rejectUpgrade, UpgradeRejection, type UpgradeRequest, type UpgradeResult, type WebSocketBehavior, type WebSocketHost } from './websocket-api.js';
 import type { NativeUserData, Slot } from './websocket-connection.js';

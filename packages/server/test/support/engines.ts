@@ -1,5 +1,5 @@
 /**
- * Test servers for either engine: `net` (createHttpServer) or `uws` (UwsServer), on 127.0.0.1
+ * Test servers for either engine: `net` (NetEngine) or `uws` (UwsEngine), on 127.0.0.1
  * port 0, with a logger that collects what it logs. Every server started here is closed by
  * `cleanupEngines()`, which `useEngineCleanup()` runs after each test of the suite that calls it.
  */
@@ -7,10 +7,11 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:ht
 import type { ErrorCode } from '../../src/errors.js';
 import type { Handler } from '../../src/http/api.js';
 import type { HttpOptions } from '../../src/http/options.js';
+import type { NetEngine } from '../../src/net/engine.js';
 import type { Logger } from '../../src/scheduler/scheduler.js';
-import { createHttpServer, type HttpServer } from '../../src/server.js';
-import { UwsServer } from '../../src/uws/server.js';
+import { UwsEngine } from '../../src/uws/engine.js';
 import { destroyAllClients, RawClient, type ReadOptions } from './raw-client.js';
+import { netEngineFor } from './servers.js';
 
 export type EngineName = 'net' | 'uws';
 export const ENGINES: readonly EngineName[] = ['net', 'uws'];
@@ -31,9 +32,9 @@ export interface EngineServer {
   readonly port: number;
   /** 'http://127.0.0.1:PORT' */
   readonly url: string;
-  /** The server object: an HttpServer on `net`, a UwsServer on `uws`. */
-  readonly net: HttpServer | null;
-  readonly uws: UwsServer | null;
+  /** The server object: a NetEngine on `net`, a UwsEngine on `uws`. */
+  readonly net: NetEngine | null;
+  readonly uws: UwsEngine | null;
   /** Everything the server's logger was given, in order. */
   readonly logged: LoggedError[];
   /** The codes logged so far. */
@@ -56,20 +57,18 @@ export async function startEngine(engine: EngineName, handler: Handler, options:
   };
   const merged = { timerResolutionMs: 10, logger, ...options };
   let port: number;
-  let net: HttpServer | null = null;
-  let uws: UwsServer | null = null;
+  let net: NetEngine | null = null;
+  let uws: UwsEngine | null = null;
   let closeServer: (graceMs: number) => Promise<void>;
   if (engine === 'net') {
-    const server = createHttpServer(handler, merged);
-    net = server;
-    port = (await server.listen({ port: 0, host: '127.0.0.1' })).port;
-    closeServer = (graceMs) => server.close({ graceMs });
+    net = netEngineFor(handler, merged);
   } else {
-    const server = new UwsServer(handler, merged);
-    uws = server;
-    port = await server.listen('127.0.0.1', 0);
-    closeServer = (graceMs) => server.close(graceMs);
+    const { timerResolutionMs, logger: engineLogger, ...http } = merged;
+    uws = new UwsEngine({ handler, http, scheduler: { timerResolutionMs }, logger: engineLogger });
   }
+  const server = (net ?? uws)!;
+  port = (await server.listen({ port: 0, host: '127.0.0.1' })).port;
+  closeServer = (graceMs) => server.close({ graceMs });
   let closing: Promise<void> | null = null;
   const testServer: EngineServer = {
     engine,

@@ -6,8 +6,20 @@
 import type { ErrorCode } from '../../src/errors.js';
 import type { Handler } from '../../src/http/api.js';
 import type { Logger } from '../../src/scheduler/scheduler.js';
-import { createHttpServer, type HttpServer, type HttpServerOptions } from '../../src/server.js';
+import type { HttpOptions } from '../../src/http/options.js';
+import { NetEngine, type ConnectionOptions } from '../../src/net/engine.js';
 import { destroyAllClients, RawClient, type ReadOptions } from './raw-client.js';
+
+/** A net server's options as tests give them: the HTTP layer's, flat, with the connection limit and the wheel's tick. */
+export interface HttpServerOptions extends HttpOptions, ConnectionOptions {
+  timerResolutionMs?: number;
+}
+
+/** Splits the flat test options into the engine's layers. */
+export function netEngineFor(handler: Handler, options: HttpServerOptions & { logger?: Logger }): NetEngine {
+  const { maxConnections, noDelay, timerResolutionMs, logger, ...http } = options;
+  return new NetEngine({ handler, http, connections: { maxConnections, noDelay }, scheduler: { timerResolutionMs }, logger });
+}
 
 export interface LoggedError {
   code: ErrorCode;
@@ -16,7 +28,7 @@ export interface LoggedError {
 }
 
 export interface TestServer {
-  readonly server: HttpServer;
+  readonly server: NetEngine;
   readonly port: number;
   /** Everything the server's logger was given, in order. */
   readonly logged: LoggedError[];
@@ -38,7 +50,7 @@ export async function startServer(handler: Handler, options: HttpServerOptions =
       logged.push({ code, message, error });
     },
   };
-  const server = createHttpServer(handler, { timerResolutionMs: 10, logger, ...options });
+  const server = netEngineFor(handler, { timerResolutionMs: 10, logger, ...options });
   const address = await server.listen({ port: 0, host: '127.0.0.1' });
   let closing: Promise<void> | null = null;
   const testServer: TestServer = {

@@ -2,14 +2,14 @@
  * What only the `uws` engine has to get right: uWS's request object dies when its callback
  * returns (rule 5), its response object dies when the response is complete or aborted, it
  * answers with its own framing (tryEnd, onWritable: rule 4), and closing its listen socket
- * leaves keep-alive connections open (rule 8), so UwsServer.close must drain them itself.
+ * leaves keep-alive connections open (rule 8), so UwsEngine.close must drain them itself.
  */
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import type { Handler, HttpRequest, HttpResponse } from '../../src/http/api.js';
 import { deferred } from '../../src/util/deferred.js';
 import { loadUws } from '../../src/uws/load.js';
-import { UwsServer } from '../../src/uws/server.js';
+import { UwsEngine } from '../../src/uws/engine.js';
 import { startEngine, useEngineCleanup, type EngineOptions, type EngineServer } from '../support/engines.js';
 import { delay, RawClient } from '../support/raw-client.js';
 import { eventually } from '../support/sockets.js';
@@ -397,17 +397,17 @@ describe('uws/engine', function () {
     });
   });
 
-  describe('UwsServer directly', function () {
+  describe('UwsEngine directly', function () {
     it('rejects listen with PERCORE_ERR_LISTEN_FAILED when uWS cannot bind', async function () {
-      const server = new UwsServer((_req, res) => res.end());
+      const server = new UwsEngine({ handler: (_req, res) => res.end() });
       try {
-        const error = await server.listen('256.0.0.1', 0).then(
+        const error = await server.listen({ host: '256.0.0.1', port: 0 }).then(
           () => null,
           (reason: unknown) => reason,
         );
         expect(errorCode(error)).to.equal('PERCORE_ERR_LISTEN_FAILED');
       } finally {
-        await server.close(0);
+        await server.close({ graceMs: 0 });
       }
     });
 

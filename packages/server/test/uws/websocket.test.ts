@@ -5,7 +5,7 @@ import { destroyAllClients, RawClient } from '../support/raw-client.js';
 import { requireUws } from '../support/uws.js';
 import type { ErrorCode } from '../../src/errors.js';
 import type { Handler } from '../../src/http/api.js';
-import { UwsServer } from '../../src/uws/server.js';
+import { UwsEngine } from '../../src/uws/engine.js';
 import { rejectUpgrade, SendStatus, type UpgradeRequest, type WebSocketBehavior, type WebSocketConnection } from '../../src/uws/websocket.js';
 
 // ---- Helpers ------------------------------------------------------------------------------
@@ -79,10 +79,10 @@ class Peer {
 }
 
 const peers = new Set<WebSocket>();
-const servers: UwsServer[] = [];
+const servers: UwsEngine[] = [];
 
 interface Started {
-  server: UwsServer;
+  server: UwsEngine;
   port: number;
   url: string;
   http: string;
@@ -91,10 +91,10 @@ interface Started {
 
 async function start(routes: Record<string, WebSocketBehavior<any>>, handler: Handler = (_req, res) => res.end('http')): Promise<Started> {
   const logged: ErrorCode[] = [];
-  const server = new UwsServer(handler, { logger: { error: (code) => logged.push(code) } });
+  const server = new UwsEngine({ handler, logger: { error: (code) => logged.push(code) } });
   servers.push(server);
   for (const [pattern, behavior] of Object.entries(routes)) server.ws(pattern, behavior);
-  const port = await server.listen('127.0.0.1', 0);
+  const { port } = await server.listen({ host: '127.0.0.1', port: 0 });
   return { server, port, url: `ws://127.0.0.1:${port}`, http: `http://127.0.0.1:${port}`, logged };
 }
 
@@ -125,7 +125,7 @@ describe('uws: WebSockets', function () {
     for (const ws of peers) ws.terminate();
     peers.clear();
     destroyAllClients();
-    await Promise.all(servers.splice(0).map((server) => server.close(0)));
+    await Promise.all(servers.splice(0).map((server) => server.close({ graceMs: 0 })));
   });
 
   describe('messages', () => {
@@ -584,7 +584,7 @@ describe('uws: WebSockets', function () {
       (peer.ws as unknown as { _socket: Socket })._socket.pause();
       peer.ws.send('fill');
       await eventually(() => sent > 0, 'the backlog');
-      const closing = server.close(5000);
+      const closing = server.close({ graceMs: 5000 });
       await sleep(50);
       // Still open: a close frame now would queue behind the backlog, and uWS gives an ended
       // socket only seconds before it cuts it.
@@ -610,7 +610,7 @@ describe('uws: WebSockets', function () {
       const slow = await RawClient.connect(port);
       await slow.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
       await sleep(20);
-      const closing = server.close(2000); // draining: the slow exchange holds it open
+      const closing = server.close({ graceMs: 2000 }); // draining: the slow exchange holds it open
       await idle.write(upgradeRequest('/chat'));
       expect((await idle.readResponse()).status).to.equal(503);
       release();
@@ -623,7 +623,7 @@ describe('uws: WebSockets', function () {
       const { server, url } = await start({ '/chat': { ...echo, close: (_socket, code) => closes.push(code) } });
       const peers = await Promise.all([1, 2].map(() => Peer.connect(`${url}/chat`)));
       expect(server.stats().connections).to.equal(2);
-      await server.close(2000);
+      await server.close({ graceMs: 2000 });
       for (const peer of peers) {
         // RFC 6455 7.4.1: 1001, the endpoint is going away.
         expect(await peer.closed()).to.deep.equal({ code: 1001, reason: 'going away' });

@@ -1,6 +1,7 @@
-import type { HttpRequest } from './api.js';
+import type { HttpRequest } from '../http/api.js';
 import { fieldStrings, type RawFields } from './parser.js';
-import { RequestBody, type BodyOwner } from './request-body.js';
+import { RequestBody, type BodyOwner } from '../http/request-body.js';
+import { buildHeaderRecord } from '../http/header-record.js';
 
 /** What a request needs from the connection that received it. */
 export interface RequestOwner extends BodyOwner {
@@ -92,16 +93,4 @@ export class NetRequest extends RequestBody implements HttpRequest {
       this.queryPart = target.slice(question + 1);
     }
   }
-}
-
-/** Lower-case names; repeats joined with ', ', or '; ' for Cookie (RFC 9110 5.3, RFC 6265 5.4). */
-export function buildHeaderRecord(raw: readonly string[]): Record<string, string> {
-  const record: Record<string, string> = Object.create(null);
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    const value = raw[i + 1]!;
-    const existing = record[name];
-    record[name] = existing === undefined ? value : existing + (name === 'cookie' ? '; ' : ', ') + value;
-  }
-  return record;
 }

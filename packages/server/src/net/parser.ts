@@ -2,8 +2,8 @@ import type { ErrorCode } from '../errors.js';
 import {
   COLON, COMMA, CR, DQUOTE, BACKSLASH, EQUALS, FIELD_VALUE, HEX_VALUE, HTAB, LF, QDTEXT, QUOTED_PAIR,
   SCHEME, SEMICOLON, SP, TARGET, TOKEN, equalsIgnoreCase,
-} from './chars.js';
-import type { HttpLimits } from './options.js';
+} from '../http/chars.js';
+import type { HttpLimits } from '../http/options.js';
 
 /**
  * An incremental HTTP/1.x request parser (RFC 9112), written as an explicit state machine.
@@ -22,7 +22,7 @@ export interface ParserSink {
   onBody(chunk: Buffer): void;
 }
 
-export const enum ParseEvent {
+export enum ParseEvent {
   /** All input consumed; waiting for more. */
   NeedMore,
   /**

@@ -1,7 +1,7 @@
 import { PercoreError } from '../errors.js';
-import { ResponseBase } from './response-base.js';
-import { httpDate } from './date.js';
-import { statusHasNoBody, statusLine } from './status.js';
+import { ResponseBase } from '../http/response-base.js';
+import { httpDate } from '../http/date.js';
+import { statusHasNoBody, statusLine } from '../http/status.js';
 
 /** What a response needs from the connection it answers on. */
 export interface ResponseOwner {

@@ -1,10 +1,12 @@
 import type { Socket } from 'node:net';
 import { isPercoreError, PercoreError, statusForError, type ErrorCode } from '../errors.js';
 import { Task, type CloseReason, type TaskContext, type TaskFactory } from '../scheduler/task.js';
-import type { Handler } from './api.js';
-import { cannedResponse, CONTINUE_RESPONSE } from './canned.js';
-import { reasonPhrase } from './status.js';
-import { resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from './options.js';
+import type { Handler } from '../http/api.js';
+import { checkHandler } from '../http/engine-options.js';
+import { ObservedExchange, type ExchangeObserver } from '../http/observer.js';
+import { cannedResponse, CONTINUE_RESPONSE } from '../http/canned.js';
+import { reasonPhrase } from '../http/status.js';
+import { resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from '../http/options.js';
 import { ParseEvent, RequestParser, type ParserSink } from './parser.js';
 import { NetRequest, type RequestOwner } from './request.js';
 import { NetResponse, type ResponseOwner } from './response.js';
@@ -47,12 +49,17 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   private peerEnded = false;
   /** Inside `parse`, which settles the connection itself once its bytes are consumed. */
   private parsing = false;
+  /** The current exchange's record, only while an observer is set. */
+  private observed: ObservedExchange | null = null;
+  /** The socket's bytesWritten when the current exchange started. */
+  private bytesWrittenAtStart = 0;
 
   constructor(
     context: TaskContext,
     private readonly handler: Handler,
     private readonly options: ResolvedHttpOptions,
     readonly serverHeader: string,
+    private readonly observer: ExchangeObserver | null,
   ) {
     super(context);
     this.parser = new RequestParser(options, this);
@@ -156,6 +163,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
 
   /** ParserSink: a piece of the current request's body. */
   onBody(chunk: Buffer): void {
+    if (this.observed !== null) this.observed.bytesIn += chunk.length;
     this.request!.pushBody(chunk);
     if (this.wait === Wait.Body) this.arm(Wait.Body);
   }
@@ -190,6 +198,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     this.continueSent = false;
     this.bodyPaused = false;
     this.requestKeepAlive = parser.keepAlive;
+    if (this.observer !== null) this.observe(request);
 
     let result: void | Promise<void>;
     try {
@@ -220,6 +229,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   /** ResponseOwner */
   responseFinished(response: NetResponse): void {
     if (response !== this.response) return;
+    if (this.observed !== null) this.settleObserved(true, response.status);
     const request = this.request!;
     if (!response.keepAlive || (!this.messageComplete && this.peerEnded)) {
       request.discard();
@@ -267,6 +277,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
       this.close('task-error', error);
       return;
     }
+    if (this.observed !== null) this.observed.error = error;
     response.resetForError(status);
     response.end(`${status} ${reasonPhrase(status)}\n`);
   }
@@ -280,10 +291,12 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     const request = this.request;
     this.request = this.response = null;
     this.held = null;
-    request?.failBody(new PercoreError(code));
+    const error = new PercoreError(code);
+    request?.failBody(error);
     if (response === null || !response.headersSent) {
       response?.abort();
       this.write(cannedResponse(code));
+      if (this.observed !== null) this.settleObserved(true, error.status, error);
       this.halfClose();
     } else if (response.finished) {
       // Its response is complete (the body was being dropped): close gently so that a reset
@@ -291,6 +304,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
       this.halfClose();
     } else {
       // Part of a response is out: only cutting the connection tells the client it is incomplete.
+      if (this.observed !== null) this.settleObserved(false, response.status, error);
       response.abort();
       this.close('done');
     }
@@ -302,8 +316,27 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     const response = this.response;
     this.request = this.response = null;
     this.held = null;
+    const error = new PercoreError('PERCORE_ERR_ABORTED', why, { cause });
+    if (this.observed !== null) this.settleObserved(false, response?.headersSent ? response.status : 0, error);
     response?.abort();
-    request?.failBody(new PercoreError('PERCORE_ERR_ABORTED', why, { cause }));
+    request?.failBody(error);
+  }
+
+  // ---- the exchange observer (only while one is set) ---------------------------------------
+
+  private observe(request: NetRequest): void {
+    this.bytesWrittenAtStart = this.socket.bytesWritten;
+    this.observed = new ObservedExchange(
+      this.observer!, this.scheduler.logger, 'net', request.method, request.target, request.httpVersion, this.remoteAddress,
+    );
+  }
+
+  private settleObserved(whole: boolean, status: number, error?: unknown): void {
+    const observed = this.observed!;
+    this.observed = null;
+    const bytesOut = this.socket.bytesWritten - this.bytesWrittenAtStart;
+    if (whole) observed.ended(status, bytesOut, error);
+    else observed.aborted(status, bytesOut, error);
   }
 
   // ---- RequestOwner ------------------------------------------------------------------------
@@ -406,17 +439,18 @@ export interface HttpProtocol {
   factory: TaskFactory;
   refuse: (socket: Socket) => void;
   options: ResolvedHttpOptions;
+  /** Told of every exchange; null when none is set (then no observer work is done). */
+  observer: ExchangeObserver | null;
 }
 
-export function httpProtocol(handler: Handler, options: HttpOptions = {}): HttpProtocol {
-  if (typeof handler !== 'function') {
-    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'the handler must be a function (req, res) => void | Promise<void>');
-  }
+export function httpProtocol(handler: Handler, options: HttpOptions = {}, observer: ExchangeObserver | null = null): HttpProtocol {
+  checkHandler(handler);
   const resolved = resolveHttpOptions(options);
   const serverHeader = resolved.serverName === null ? '' : `Server: ${resolved.serverName}\r\n`;
   return {
     options: resolved,
-    factory: (context) => new HttpTask(context, handler, resolved, serverHeader),
+    observer,
+    factory: (context) => new HttpTask(context, handler, resolved, serverHeader, observer),
     refuse: (socket) => socket.end(cannedResponse('PERCORE_ERR_SERVER_BUSY')),
   };
 }

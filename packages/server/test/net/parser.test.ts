@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { fieldStrings, ParseEvent, RequestParser } from '../../src/http/parser.js';
+import { fieldStrings, ParseEvent, RequestParser } from '../../src/net/parser.js';
 import { defaultHttpOptions, type HttpLimits } from '../../src/http/options.js';
 import { allFixtures } from './fixtures/index.js';
 import type { ExpectedMessage, ParserFixture } from './fixtures/types.js';

@@ -1,19 +1,35 @@
+import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
 import type { TemplatedApp, us_listen_socket } from 'uws-node18-23';
-import type { MessageData, PublishSink } from '../cluster/pubsub.js';
 import { PercoreError } from '../errors.js';
 import type { Handler } from '../http/api.js';
-import { resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from '../http/options.js';
-import type { ListenerStats } from '../scheduler/listener.js';
-import { Scheduler, type Logger } from '../scheduler/scheduler.js';
+import { formatUrl, type Engine, type EngineCapabilities, type EngineCloseOptions, type EngineStats, type ListenAddress, type PubSub } from '../http/engine.js';
+import { checkHandler, schedulerFor, type EngineOptions } from '../http/engine-options.js';
+import type { ExchangeObserver } from '../http/observer.js';
+import { resolveHttpOptions, type ResolvedHttpOptions } from '../http/options.js';
+import type { MessageData, PublishSink } from '../pubsub/types.js';
+import type { Logger, Scheduler } from '../scheduler/scheduler.js';
 import { UwsExchange, type ExchangeHost } from './exchange.js';
 import { loadUws, type Uws } from './load.js';
 import { nativeBehavior, validateWebSocketBehavior, type WebSocketBehavior, type WebSocketConnection, type WebSocketHost } from './websocket.js';
 
-export interface UwsServerOptions extends HttpOptions {
-  timerResolutionMs?: number;
-  logger?: Logger;
-  scheduler?: Scheduler;
+export interface UwsEngineOptions extends EngineOptions {
+  /**
+   * WebSocket routes by URL pattern ('/chat', '/rooms/:id', '/*'). Without a `handler`, plain
+   * HTTP requests are answered 404.
+   */
+  websockets?: Record<string, WebSocketBehavior<any>>;
 }
+
+const UWS_CAPABILITIES: EngineCapabilities = Object.freeze({ http10: false, websockets: true, pubsub: true, tasks: false });
+
+/** The HTTP side of a server that serves only WebSockets. */
+const notFound: Handler = (_req, res) => {
+  res.status = 404;
+  res.end('404 Not Found\n');
+};
+
+const DEFAULT_GRACE_MS = 10_000;
 
 /**
  * The `uws` engine: uWebSockets.js serving percore's `(req, res)` handlers, with percore's
@@ -28,13 +44,19 @@ export interface UwsServerOptions extends HttpOptions {
  * WebSocket routes (`ws`) and pub/sub (`publish`, and each socket's subscribe/publish) are uWS's
  * own; in a cluster, `serve` relays publishes through the primary to the other workers.
  */
-export class UwsServer implements ExchangeHost, WebSocketHost {
+export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
+  readonly name = 'uws';
+  readonly capabilities = UWS_CAPABILITIES;
+  readonly handler: Handler;
+  readonly observer: ExchangeObserver | null;
   readonly uws: Uws;
   readonly app: TemplatedApp;
   readonly options: ResolvedHttpOptions;
   readonly scheduler: Scheduler;
   draining = false;
   private token: us_listen_socket | null = null;
+  private listening: AddressInfo | null = null;
+  private readonly closedController = new AbortController();
   private inFlight = 0;
   private requests = 0;
   private onIdle: (() => void) | null = null;
@@ -44,13 +66,14 @@ export class UwsServer implements ExchangeHost, WebSocketHost {
   private pendingUpgrades = 0;
   private relayTo: PublishSink | null = null;
 
-  constructor(
-    readonly handler: Handler,
-    options: UwsServerOptions = {},
-  ) {
-    const { timerResolutionMs, logger, scheduler, ...httpOptions } = options;
-    this.options = resolveHttpOptions(httpOptions);
-    this.scheduler = scheduler ?? new Scheduler({ timerResolutionMs, logger });
+  constructor(options: UwsEngineOptions) {
+    const websockets = options.websockets ?? {};
+    const handler = options.handler ?? (Object.keys(websockets).length > 0 ? notFound : undefined);
+    checkHandler(handler);
+    this.handler = handler;
+    this.observer = options.observer ?? null;
+    this.options = resolveHttpOptions(options.http);
+    this.scheduler = schedulerFor(options);
     this.uws = loadUws();
     this.app = this.uws.App();
     // HEAD apart, so that no exchange has to read the method to know it (uWS prefers the
@@ -61,6 +84,15 @@ export class UwsServer implements ExchangeHost, WebSocketHost {
     this.app.any('/*', (res, req) => {
       new UwsExchange(this, res, req, false).run();
     });
+    for (const [pattern, behavior] of Object.entries(websockets)) this.ws(pattern, behavior);
+  }
+
+  get pubsub(): PubSub {
+    return this;
+  }
+
+  get signal(): AbortSignal {
+    return this.closedController.signal;
   }
 
   /**
@@ -106,8 +138,10 @@ export class UwsServer implements ExchangeHost, WebSocketHost {
     this.relayTo = relay;
   }
 
-  /** Listens; rejects with PERCORE_ERR_LISTEN_FAILED when uWS cannot bind. Resolves with the port. */
-  listen(host: string, port: number): Promise<number> {
+  /** Listens; rejects with PERCORE_ERR_LISTEN_FAILED when uWS cannot bind (uWS gives no reason). */
+  listen(address: ListenAddress = {}): Promise<AddressInfo> {
+    const host = address.host ?? '127.0.0.1';
+    const port = address.port ?? 0;
     return new Promise((resolve, reject) => {
       this.app.listen(host, port, (token) => {
         if (token === false) {
@@ -115,16 +149,27 @@ export class UwsServer implements ExchangeHost, WebSocketHost {
           return;
         }
         this.token = token;
-        resolve(this.uws.us_socket_local_port(token));
+        const family = isIP(host) === 6 ? 'IPv6' : 'IPv4';
+        this.listening = { address: host, family, port: this.uws.us_socket_local_port(token) };
+        resolve(this.listening);
       });
     });
+  }
+
+  get address(): AddressInfo | null {
+    return this.listening;
+  }
+
+  get url(): string {
+    if (this.listening === null) throw new PercoreError('PERCORE_ERR_NOT_LISTENING');
+    return formatUrl(this.listening.address, this.listening.port);
   }
 
   get requestCount(): number {
     return this.requests;
   }
 
-  stats(): ListenerStats {
+  stats(): EngineStats {
     // uWS does not report its connections; in-flight exchanges and open WebSockets are what
     // percore can see.
     return { connections: this.inFlight + this.sockets.size, accepted: 0, refused: 0 };
@@ -137,11 +182,13 @@ export class UwsServer implements ExchangeHost, WebSocketHost {
    * responses close their connections), then close every remaining connection; after
    * `graceMs`, close them regardless.
    */
-  close(graceMs: number): Promise<void> {
+  close(options: EngineCloseOptions = {}): Promise<void> {
+    const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.closing ??= new Promise<void>((resolve) => {
       this.draining = true;
       if (this.token !== null) this.uws.us_listen_socket_close(this.token);
       this.token = null;
+      this.listening = null;
       for (const socket of [...this.sockets]) socket.goAway();
       let finished = false;
       const finish = () => {
@@ -153,6 +200,7 @@ export class UwsServer implements ExchangeHost, WebSocketHost {
         setImmediate(() => {
           this.closed = true;
           this.app.close();
+          this.closedController.abort();
           resolve();
         });
       };
@@ -161,6 +209,10 @@ export class UwsServer implements ExchangeHost, WebSocketHost {
       this.settleIdle();
     });
     return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   exchangeStarted(): void {

@@ -1,0 +1,115 @@
+import type { Logger } from '../scheduler/scheduler.js';
+
+/**
+ * The exchange observer: one set of hooks that every engine calls, for metrics, access logs and
+ * tracing (Go's ConnState, fastify's onRequest/onResponse). With no observer set an engine does
+ * no observer work at all: no record, no clock read, no call.
+ *
+ * Hooks run synchronously on the exchange's path; they must be quick and must not throw (a throw
+ * is logged as PERCORE_ERR_OBSERVER_FAILED and otherwise ignored).
+ */
+
+/** One exchange as the observer sees it. The engine makes one record per exchange and fills it in. */
+export interface ExchangeRecord {
+  /** The engine that carried it: 'net', 'uws', ... */
+  readonly engine: string;
+  /** Copied when the exchange starts, so they can be read after it ends on every engine. */
+  readonly method: string;
+  readonly target: string;
+  readonly httpVersion: string;
+  readonly remoteAddress: string;
+  /** `performance.now()` when the head was parsed. */
+  readonly startTime: number;
+  /** The status sent (or being sent); 0 until the head is written. */
+  status: number;
+  /** Request body bytes received (after chunked decoding). */
+  bytesIn: number;
+  /** Response bytes written: head and body. */
+  bytesOut: number;
+  /** Milliseconds from `startTime` to the end (or the abort); 0 until then. */
+  durationMs: number;
+  /** Why the exchange ended badly: the handler's error, or the abort's reason. */
+  error: unknown;
+}
+
+export interface ExchangeObserver {
+  /** The request head has been received and the handler is about to run. */
+  started?(exchange: ExchangeRecord): void;
+  /** The response has been written whole. */
+  ended?(exchange: ExchangeRecord): void;
+  /** The exchange ended without a whole response: the client left, a timeout, a cut connection. */
+  aborted?(exchange: ExchangeRecord): void;
+}
+
+/** Several observers as one, called in order. */
+export function combineObservers(...observers: Array<ExchangeObserver | undefined | null>): ExchangeObserver | null {
+  const present = observers.filter((observer): observer is ExchangeObserver => observer != null);
+  if (present.length === 0) return null;
+  if (present.length === 1) return present[0]!;
+  return {
+    started: (exchange) => {
+      for (const observer of present) observer.started?.(exchange);
+    },
+    ended: (exchange) => {
+      for (const observer of present) observer.ended?.(exchange);
+    },
+    aborted: (exchange) => {
+      for (const observer of present) observer.aborted?.(exchange);
+    },
+  };
+}
+
+/**
+ * One exchange's record, as an engine keeps it while an observer is set: made when the exchange
+ * starts (telling `started`), then settled once, as `ended` or `aborted`.
+ */
+export class ObservedExchange implements ExchangeRecord {
+  readonly startTime = performance.now();
+  status = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  durationMs = 0;
+  error: unknown = undefined;
+  private settled = false;
+
+  constructor(
+    private readonly observer: ExchangeObserver,
+    private readonly logger: Logger,
+    readonly engine: string,
+    readonly method: string,
+    readonly target: string,
+    readonly httpVersion: string,
+    readonly remoteAddress: string,
+  ) {
+    this.tell(observer.started);
+  }
+
+  /** The response went out whole (a canned error reply counts, with its error). */
+  ended(status: number, bytesOut: number, error?: unknown): void {
+    if (this.settle(status, bytesOut, error)) this.tell(this.observer.ended);
+  }
+
+  /** The exchange ended without a whole response. */
+  aborted(status: number, bytesOut: number, error: unknown): void {
+    if (this.settle(status, bytesOut, error)) this.tell(this.observer.aborted);
+  }
+
+  private settle(status: number, bytesOut: number, error: unknown): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.status = status;
+    this.bytesOut = bytesOut;
+    this.durationMs = performance.now() - this.startTime;
+    if (error !== undefined) this.error = error;
+    return true;
+  }
+
+  private tell(hook: ((exchange: ExchangeRecord) => void) | undefined): void {
+    if (hook === undefined) return;
+    try {
+      hook.call(this.observer, this);
+    } catch (error) {
+      this.logger.error('PERCORE_ERR_OBSERVER_FAILED', `the exchange observer threw in ${hook.name || 'a hook'}`, error);
+    }
+  }
+}

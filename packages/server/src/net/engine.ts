@@ -1,0 +1,97 @@
+import type { AddressInfo, Socket } from 'node:net';
+import { PercoreError } from '../errors.js';
+import { formatUrl, type Engine, type EngineCapabilities, type EngineCloseOptions, type EngineStats, type ListenAddress } from '../http/engine.js';
+import { checkHandler, schedulerFor, type EngineOptions } from '../http/engine-options.js';
+import { Listener, type ListenerOptions } from '../scheduler/listener.js';
+import { listenFailed } from '../scheduler/listen-error.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { TaskFactory } from '../scheduler/task.js';
+import { httpProtocol } from './connection.js';
+
+/** A protocol for the net engine's listener: a task per connection, and how to refuse one over the limit. */
+export interface TaskProtocol {
+  factory: TaskFactory;
+  /** Answers a connection refused at the limit; it must end or destroy the socket (default: destroy). */
+  refuse?: (socket: Socket) => void;
+}
+
+/** The connection layer's settings: the listener's. */
+export type ConnectionOptions = Pick<ListenerOptions, 'maxConnections' | 'noDelay'>;
+
+export interface NetEngineOptions extends EngineOptions {
+  /** A custom protocol (Tasks on the scheduler) instead of HTTP: give this or `handler`. */
+  protocol?: TaskProtocol;
+  /** Connections open at once (default 10,000; more are answered 503) and TCP_NODELAY. */
+  connections?: ConnectionOptions;
+}
+
+const NET_CAPABILITIES: EngineCapabilities = Object.freeze({ http10: true, websockets: false, pubsub: false, tasks: true });
+
+/**
+ * The `net` engine: percore's own HTTP/1.0 and 1.1 state machine (or any protocol written as a
+ * Task) on node:net, in this process: a scheduler, a listener and a task per connection. The
+ * cluster runs one of these per worker.
+ */
+export class NetEngine implements Engine {
+  readonly name = 'net';
+  readonly capabilities = NET_CAPABILITIES;
+  readonly scheduler: Scheduler;
+  readonly listener: Listener;
+  readonly pubsub = null;
+  private readonly closed = new AbortController();
+  private closing: Promise<void> | null = null;
+
+  constructor(options: NetEngineOptions) {
+    const protocol = options.protocol ?? netHttpProtocol(options);
+    if (options.protocol !== undefined && options.handler !== undefined) {
+      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'give the net engine a `handler` or a `protocol`, not both');
+    }
+    if (typeof protocol?.factory !== 'function') {
+      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'protocol.factory must be a function (context) => Task');
+    }
+    this.scheduler = schedulerFor(options);
+    this.listener = new Listener(this.scheduler, { ...options.connections, factory: protocol.factory, refuse: protocol.refuse });
+  }
+
+  get signal(): AbortSignal {
+    return this.closed.signal;
+  }
+
+  async listen(address: ListenAddress = {}): Promise<AddressInfo> {
+    const host = address.host ?? '127.0.0.1';
+    const port = address.port ?? 0;
+    try {
+      return await this.listener.listen({ host, port, backlog: address.backlog });
+    } catch (error) {
+      throw listenFailed(host, port, error);
+    }
+  }
+
+  get address(): AddressInfo | null {
+    return this.closing === null ? this.listener.address : null;
+  }
+
+  get url(): string {
+    const address = this.address;
+    if (address === null) throw new PercoreError('PERCORE_ERR_NOT_LISTENING');
+    return formatUrl(address.address, address.port);
+  }
+
+  stats(): EngineStats {
+    return this.listener.stats();
+  }
+
+  close(options: EngineCloseOptions = {}): Promise<void> {
+    this.closing ??= this.listener.close(options).then(() => this.closed.abort());
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function netHttpProtocol(options: NetEngineOptions): TaskProtocol {
+  checkHandler(options.handler);
+  return httpProtocol(options.handler, options.http, options.observer ?? null);
+}
