@@ -1,9 +1,10 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { respProtocol } from '../../src/protocols/resp.js';
-import { Listener } from '../../src/scheduler/listener.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { collectingLogger, connectTo, readUntil } from '../support/sockets.js';
+import { Listener, Scheduler } from '@percore/server';
+import { respProtocol } from '../src/resp-server.js';
+import { reapExamples, startExample } from './run-example.js';
+import { collectingLogger, connectTo, readUntil } from './sockets.js';
 
 describe('RESP protocol (a second protocol on the Task contract)', () => {
   const scheduler = new Scheduler({ timerResolutionMs: 5, logger: collectingLogger() });
@@ -93,5 +94,31 @@ describe('RESP protocol (a second protocol on the Task contract)', () => {
     sockets.push(socket);
     const { closed } = await readUntil(socket, () => false, 2000);
     expect(closed).to.equal(true);
+  });
+});
+
+describe('examples/resp-server (run as a program)', function () {
+  afterEach(reapExamples);
+
+  it('listens on PORT and answers RESP: PING, ECHO, then QUIT closes', async function () {
+    const example = await startExample('resp-server');
+    const socket = await connectTo(Number(new URL(example.url).port));
+    socket.write('*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$5\r\nhello\r\nQUIT\r\n');
+    const { data, closed } = await readUntil(socket, () => false);
+    expect(data.toString()).to.equal('+PONG\r\n$5\r\nhello\r\n+OK\r\n');
+    expect(closed).to.equal(true);
+    expect(await example.stop()).to.equal(0);
+  });
+
+  it('answers redis-cli PING with PONG', async function () {
+    const redisCli = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).stdout.trim();
+    if (redisCli === '') {
+      console.log('      skipped: redis-cli is not on PATH (apt-get install redis-tools)');
+      this.skip();
+    }
+    const example = await startExample('resp-server');
+    const reply = spawnSync(redisCli, ['-p', new URL(example.url).port, 'PING'], { encoding: 'utf8', timeout: 5000 });
+    expect(reply.stdout.trim()).to.equal('PONG');
+    expect(await example.stop()).to.equal(0);
   });
 });

@@ -1,4 +1,8 @@
-import { Task, type TaskContext, type TaskFactory } from '../scheduler/task.js';
+// A second protocol on the Task contract: a small RESP2 (Redis) server, PING, ECHO and QUIT.
+// Run: PORT=6380 node --import tsx examples/src/resp-server.ts   then   redis-cli -p 6380 PING
+// It shows a user protocol on the scheduler without HTTP: a Listener, a Scheduler, a Task per connection.
+import { fileURLToPath } from 'node:url';
+import { Listener, Scheduler, Task, type TaskContext, type TaskFactory } from '@percore/server';
 
 /**
  * A small RESP2 server (the Redis protocol) written on the Task contract: PING, ECHO and QUIT,
@@ -185,4 +189,15 @@ function sanitize(text: string): string {
 
 export function respProtocol(options: RespOptions = {}): { factory: TaskFactory } {
   return { factory: (context) => new RespTask(context, options) };
+}
+
+// Run as a program (not when imported, as its test does): one scheduler, one listener.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const scheduler = new Scheduler();
+  const listener = new Listener(scheduler, respProtocol());
+  const address = await listener.listen({ port: Number(process.env.PORT ?? 6380), host: '127.0.0.1' });
+  console.log(`listening on redis://127.0.0.1:${address.port}`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void listener.close({ graceMs: 1000 }).then(() => process.exit(0)));
+  }
 }
