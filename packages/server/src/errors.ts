@@ -65,12 +65,16 @@ export const errorCatalog = {
   PERCORE_ERR_RESPONSE_FINISHED: spec(0, 'The response has already ended'),
   PERCORE_ERR_INVALID_RESPONSE_HEADER: spec(0, 'A response header name or value is invalid'),
   PERCORE_ERR_INVALID_STATUS: spec(0, 'A response status must be an integer from 100 to 999'),
+  PERCORE_ERR_UPGRADE_NOT_REQUESTED: spec(0, 'The request did not ask for this upgrade: it needs HTTP/1.1, Upgrade naming the protocol, Connection: upgrade, and no body pending (RFC 9110 7.8)'),
+  PERCORE_ERR_UPGRADE_UNSUPPORTED: spec(0, 'This engine cannot hand a connection over to another protocol'),
 
   // Cluster
   PERCORE_ERR_LISTEN_FAILED: spec(0, 'The server could not listen'),
   PERCORE_ERR_WORKER_DIED: spec(0, 'A worker died unexpectedly and is being replaced'),
   PERCORE_ERR_CRASH_LOOP: spec(0, 'Workers keep dying; the primary stopped'),
   PERCORE_ERR_DRAIN_FORCED: spec(0, 'A worker did not drain in time and was killed'),
+
+  // Transport: TLS under HTTP (RFC 8446, ALPN RFC 7301)
 
   // uWebSockets.js engine
   PERCORE_ERR_UWS_UNAVAILABLE: spec(0, 'The uws engine cannot run here'),
@@ -84,9 +88,16 @@ export const errorCatalog = {
 
   // Scheduler and configuration
   PERCORE_ERR_TASK_FAILED: spec(0, 'A task threw; it was closed and the scheduler carried on'),
+  PERCORE_ERR_TASK_CLOSED: spec(0, 'The task has closed or half-closed: it can no longer hand over its socket'),
   PERCORE_ERR_INVALID_OPTION: spec(0, 'An option is out of range or of the wrong type'),
   PERCORE_ERR_NOT_LISTENING: spec(0, 'The server is not listening'),
   PERCORE_ERR_OBSERVER_FAILED: spec(0, 'An exchange observer threw; the exchange carried on'),
+
+  // Outbound connections (scheduler connect)
+  PERCORE_ERR_CONNECT_REFUSED: spec(0, 'The peer refused the connection'),
+  PERCORE_ERR_CONNECT_TIMEOUT: spec(0, 'The connection was not made in time'),
+  PERCORE_ERR_CONNECT_FAILED: spec(0, 'The connection could not be made'),
+  PERCORE_ERR_CONNECT_ABORTED: spec(0, 'The connection was abandoned before it was made: its parent task or the scheduler closed'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -1,10 +1,12 @@
-import { createServer, type AddressInfo, type ListenOptions, type Server, type Socket } from 'node:net';
+import type { AddressInfo, ListenOptions, Server, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { PercoreError } from '../errors.js';
 import type { Scheduler } from './scheduler.js';
 import type { Task, TaskFactory } from './task.js';
+import { createPlainServer, createSecureServer, factoryFor, resolveTransport, type TlsTransport, type TransportOptions } from './transport.js';
 
 export interface ListenerOptions {
-  /** Makes the task for each accepted connection. */
+  /** Makes the task for each accepted connection (under TLS: those that negotiate no `alpn` entry). */
   factory: TaskFactory;
   /** Connections open at once through this listener; more are refused (default 10,000). */
   maxConnections?: number;
@@ -15,12 +17,16 @@ export interface ListenerOptions {
   refuse?: (socket: Socket) => void;
   /** Disable Nagle's algorithm on accepted sockets (default true). */
   noDelay?: boolean;
+  /** TCP (default) or TLS with an ALPN map; under TLS a task gets its socket once the handshake is done. */
+  transport?: TransportOptions;
 }
 
 export interface ListenerStats {
   connections: number;
   accepted: number;
   refused: number;
+  /** TLS handshakes that failed or timed out (present only under TLS). */
+  tlsErrors?: number;
 }
 
 export interface CloseOptions {
@@ -35,15 +41,21 @@ export const DEFAULT_MAX_CONNECTIONS = 10_000;
 const DEFAULT_GRACE_MS = 10_000;
 const REFUSED_SOCKET_LINGER_MS = 1000;
 
-/** Accepts connections on a node:net server and makes one task per connection. */
+/** Accepts connections on a node:net (or node:tls) server and makes one task per connection. */
 export class Listener {
   readonly server: Server;
+  /** Whether connections come over TLS. */
+  readonly secure: boolean;
   private readonly tasks = new Set<Task>();
   private readonly maxConnections: number;
   private readonly factory: TaskFactory;
   private readonly refuse: (socket: Socket) => void;
   private accepted = 0;
   private refused = 0;
+  private readonly tls: TlsTransport | null;
+  private tlsErrors = 0;
+  /** Under TLS, every TCP connection, so that close() can drop those still in their handshake. */
+  private readonly rawSockets = new Set<Socket>();
   private closing: Promise<void> | null = null;
   /** Set while draining: runs when the last task has closed. */
   private onEmpty: (() => void) | null = null;
@@ -59,8 +71,21 @@ export class Listener {
     this.maxConnections = max;
     this.factory = options.factory;
     this.refuse = options.refuse ?? destroySocket;
-    // allowHalfOpen: a peer's FIN must not close our side before queued responses are written.
-    this.server = createServer({ allowHalfOpen: true, noDelay: options.noDelay ?? true }, (socket) => this.accept(socket));
+    this.tls = resolveTransport(options.transport);
+    this.secure = this.tls !== null;
+    const noDelay = options.noDelay ?? true;
+    if (this.tls === null) {
+      this.server = createPlainServer(noDelay, (socket) => this.accept(socket, this.factory));
+    } else {
+      const tls = this.tls;
+      this.server = createSecureServer(
+        tls,
+        noDelay,
+        (socket) => this.accept(socket, factoryFor(tls, socket, this.factory)),
+        (error) => this.handshakeFailed(error),
+      );
+      this.server.on('connection', (socket: Socket) => this.trackRaw(socket));
+    }
   }
 
   /** Starts listening. Rejects (with the system error, e.g. EADDRINUSE) if the address can't be bound. */
@@ -80,7 +105,9 @@ export class Listener {
   }
 
   stats(): ListenerStats {
-    return { connections: this.tasks.size, accepted: this.accepted, refused: this.refused };
+    const stats: ListenerStats = { connections: this.tasks.size, accepted: this.accepted, refused: this.refused };
+    if (this.secure) stats.tlsErrors = this.tlsErrors;
+    return stats;
   }
 
   /**
@@ -94,14 +121,15 @@ export class Listener {
 
   private async drain(graceMs: number): Promise<void> {
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // `current`: a task that handed its socket over is done; its successor is told instead.
     for (const task of this.tasks) {
-      if (graceMs === 0) task.close('shutdown');
-      else task.onShutdown();
+      if (graceMs === 0) task.current.close('shutdown');
+      else task.current.onShutdown();
     }
     if (this.tasks.size > 0) {
       await new Promise<void>((resolve) => {
         const deadline = setTimeout(() => {
-          for (const task of this.tasks) task.close('shutdown');
+          for (const task of this.tasks) task.current.close('shutdown');
         }, graceMs);
         this.onEmpty = () => {
           clearTimeout(deadline);
@@ -109,10 +137,27 @@ export class Listener {
         };
       });
     }
+    // Connections still in their TLS handshake have no task to close them.
+    for (const socket of this.rawSockets) socket.destroy();
     await stopped;
   }
 
-  private accept(socket: Socket): void {
+  private trackRaw(socket: Socket): void {
+    this.rawSockets.add(socket);
+    socket.once('close', () => this.rawSockets.delete(socket));
+  }
+
+  /** A handshake that failed or timed out: counted; logged the first time only, so a scanner cannot flood the log. */
+  private handshakeFailed(error: Error): void {
+    if (this.tlsErrors++ > 0) return;
+    this.scheduler.logger.error(
+      'PERCORE_ERR_TLS_HANDSHAKE_FAILED',
+      `a TLS handshake failed (${(error as NodeJS.ErrnoException).code ?? error.message}); later failures are only counted, in stats().tlsErrors`,
+      error,
+    );
+  }
+
+  private accept(socket: Socket | TLSSocket, factory: TaskFactory): void {
     if (this.closing !== null || this.tasks.size >= this.maxConnections) {
       this.refused++;
       socket.on('error', ignoreError);
@@ -122,7 +167,7 @@ export class Listener {
       return;
     }
     this.accepted++;
-    const task = this.factory({ scheduler: this.scheduler, socket });
+    const task = factory({ scheduler: this.scheduler, socket });
     this.tasks.add(task);
     socket.once('close', () => {
       this.tasks.delete(task);

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Scheduler } from './scheduler.js';
 import { Timer, type TimerTarget } from './timer-wheel.js';
+import { PercoreError } from '../errors.js';
 
 /** Why a task closed. The first reason given wins. */
 export type CloseReason =
@@ -14,16 +15,38 @@ export type CloseReason =
   | 'socket-error'
   /** The task's own code threw (see the error); the scheduler isolated it. */
   | 'task-error'
+  /** The task's parent closed, and closed its children (`TaskContext.parent`). */
+  | 'parent-closed'
   /** The listener or scheduler is shutting down. */
-  | 'shutdown';
+  | 'shutdown'
+  /** The task handed its socket to another task (`handOver`); the socket stays open. */
+  | 'handed-over';
 
 /** What a task is made from: handed to a protocol's task factory for each new connection. */
 export interface TaskContext {
   readonly scheduler: Scheduler;
   readonly socket: Socket;
+  /**
+   * The task this one belongs to (Hellepoll's `Task(scheduler, parent)`): closing the parent
+   * closes this task with 'parent-closed'. Inbound tasks have none; outbound ones may (`connect`).
+   */
+  readonly parent?: Task;
+}
+
+/** What a task closes when it closes: its child tasks, and outbound connections still being made for it. */
+export interface TaskChild {
+  close(reason: CloseReason, error?: unknown): void;
 }
 
 export type TaskFactory = (context: TaskContext) => Task;
+
+/**
+ * Makes the task that takes over a socket (`Task.handOver`): `head` holds the bytes already read
+ * past the previous protocol's last message; they reach the new task's `onData` first.
+ */
+export type HandOverFactory<T extends Task = Task> = (context: TaskContext, head: Buffer) => T;
+
+const EMPTY_HEAD = Buffer.alloc(0);
 
 /** Default time a half-closed task keeps reading (and discarding) before it drops the socket. */
 export const DEFAULT_LINGER_MS = 2000;
@@ -40,6 +63,8 @@ const enum Phase {
   /** Output flushed then FIN sent; input is discarded until the peer closes or linger expires. */
   HalfClosed,
   Closed,
+  /** The socket went to another task: this one is done and never touches the socket again. */
+  HandedOver,
 }
 
 let nextTaskId = 1;
@@ -61,15 +86,20 @@ export abstract class Task implements TimerTarget {
   readonly id = nextTaskId++;
   readonly scheduler: Scheduler;
   readonly socket: Socket;
+  /** The task that closes this one when it closes, or null. */
+  readonly parent: Task | null;
+  private children: Set<TaskChild> | null = null;
   private readonly timer = new Timer(this);
   private phase = Phase.Open;
   private pausedBy = 0;
   private closeReason: CloseReason | null = null;
   private closeError: unknown = undefined;
+  private successor: Task | null = null;
 
   constructor(context: TaskContext) {
     this.scheduler = context.scheduler;
     this.socket = context.socket;
+    this.parent = context.parent ?? null;
     (this.socket as TaskSocket)[kTask] = this;
     // Shared listeners with the socket as `this`: no closures per connection.
     this.socket.on('data', onSocketData);
@@ -78,6 +108,7 @@ export abstract class Task implements TimerTarget {
     this.socket.on('error', onSocketError);
     this.socket.on('close', onSocketClose);
     this.scheduler.adopt(this);
+    if (this.parent !== null) this.parent.addChild(this);
   }
 
   /** Consumes `chunk` whole, or keeps the rest until more data comes (the sated rule). */
@@ -106,6 +137,54 @@ export abstract class Task implements TimerTarget {
 
   get closed(): boolean {
     return this.phase !== Phase.Open;
+  }
+
+  /** The task driving this task's socket now: this one, or the one it was handed over to. */
+  get current(): Task {
+    let task: Task = this;
+    while (task.successor !== null) task = task.successor;
+    return task;
+  }
+
+  /**
+   * Hands the socket to a new task made by `factory`, under the same scheduler (Go's Hijacker,
+   * Tornado's detach). This task is done at once without closing the socket: it leaves the
+   * scheduler, its timer is cancelled, and its `onClose` runs with 'handed-over'. The new task
+   * gets the socket's events and starts unpaused, unless the socket's write buffer is full (then
+   * it resumes on drain and sees `onDrain`). `head`, the bytes read past the old protocol's last
+   * message, goes to the new task's `onData` before `handOver` returns, ahead of later reads.
+   * Only an open task can hand over: otherwise PERCORE_ERR_TASK_CLOSED.
+   */
+  handOver<T extends Task>(factory: HandOverFactory<T>, head: Buffer = EMPTY_HEAD): T {
+    if (this.phase !== Phase.Open) throw new PercoreError('PERCORE_ERR_TASK_CLOSED', `task #${this.id} cannot hand over`);
+    const socket = this.socket;
+    this.phase = Phase.HandedOver;
+    this.closeReason = 'handed-over';
+    this.scheduler.timers.cancel(this.timer);
+    this.scheduler.release(this);
+    removeSocketListeners(socket);
+    this.pausedBy = 0;
+    try {
+      this.onClose('handed-over');
+    } catch (error) {
+      this.scheduler.logger.error('PERCORE_ERR_TASK_FAILED', `task #${this.id} threw in onClose`, error);
+    }
+    let next: T;
+    try {
+      next = factory({ scheduler: this.scheduler, socket }, head);
+    } catch (error) {
+      // Nobody owns the socket now: drop it rather than leak it.
+      socket.destroy();
+      throw error;
+    }
+    this.successor = next;
+    // Reading stays paused only for a full write buffer, which the new task inherits.
+    if (socket.writableNeedDrain) next.pauseFor(PAUSED_BY_WRITE);
+    else socket.resume();
+    if (head.length > 0) Task.handleData(next, head);
+    // A FIN that came before the hand-over is not emitted again: tell the new task of it now.
+    if (socket.readableEnded) Task.handleEnd(next);
+    return next;
   }
 
   get bytesRead(): number {
@@ -153,7 +232,7 @@ export abstract class Task implements TimerTarget {
 
   /** Closes the connection now, dropping queued output. */
   close(reason: CloseReason = 'done', error?: unknown): void {
-    if (this.phase === Phase.Closed) return;
+    if (this.phase >= Phase.Closed) return;
     if (this.closeReason === null || reason === 'task-error' || reason === 'socket-error') {
       this.closeReason = reason;
       this.closeError = error;
@@ -161,6 +240,36 @@ export abstract class Task implements TimerTarget {
     this.phase = Phase.Closed;
     this.scheduler.timers.cancel(this.timer);
     this.socket.destroy();
+    this.closeChildren();
+  }
+
+  /**
+   * Ties `child` to this task: when this task closes, it closes `child` with 'parent-closed'. A
+   * task already closed closes `child` at once. Tasks made with a `parent` are added by themselves.
+   */
+  addChild(child: TaskChild): void {
+    if (this.phase >= Phase.Closed) {
+      child.close('parent-closed');
+      return;
+    }
+    (this.children ??= new Set()).add(child);
+  }
+
+  /** Unties `child`; a child task does this itself when it closes. */
+  removeChild(child: TaskChild): void {
+    this.children?.delete(child);
+  }
+
+  /** Child tasks, and outbound connections being made for this task, still open. */
+  get childCount(): number {
+    return this.children === null ? 0 : this.children.size;
+  }
+
+  private closeChildren(): void {
+    const children = this.children;
+    if (children === null) return;
+    this.children = null;
+    for (const child of children) child.close('parent-closed');
   }
 
   /** Arms (or re-arms) this task's one timeout on the scheduler's wheel. */
@@ -182,6 +291,7 @@ export abstract class Task implements TimerTarget {
   }
 
   private pauseFor(bit: number): void {
+    if (this.phase === Phase.HandedOver) return;
     if (this.pausedBy === 0) this.socket.pause();
     this.pausedBy |= bit;
   }
@@ -238,6 +348,8 @@ export abstract class Task implements TimerTarget {
     task.phase = Phase.Closed;
     task.scheduler.timers.cancel(task.timer);
     task.scheduler.release(task);
+    task.closeChildren();
+    if (task.parent !== null) task.parent.removeChild(task);
     try {
       task.onClose(task.closeReason ?? 'peer-closed', task.closeError);
     } catch (error) {
@@ -262,6 +374,14 @@ function callOnEnd(task: Task): void {
 }
 function callOnTimeout(task: Task): void {
   task.onTimeout();
+}
+
+function removeSocketListeners(socket: Socket): void {
+  socket.off('data', onSocketData);
+  socket.off('drain', onSocketDrain);
+  socket.off('end', onSocketEnd);
+  socket.off('error', onSocketError);
+  socket.off('close', onSocketClose);
 }
 
 function onSocketData(this: TaskSocket, chunk: Buffer): void {
