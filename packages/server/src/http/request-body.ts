@@ -90,7 +90,7 @@ export abstract class RequestBody implements AsyncIterator<Buffer> {
     return this;
   }
 
-  /** @internal AsyncIterator */
+  /** AsyncIterator: the next piece of the body. */
   next(): Promise<IteratorResult<Buffer>> {
     if (this.queue.length > 0) {
       const chunk = this.queue.shift()!;
@@ -114,7 +114,7 @@ export abstract class RequestBody implements AsyncIterator<Buffer> {
     }
   }
 
-  /** @internal AsyncIterator: the reader stopped early (a `break` out of `for await`). */
+  /** AsyncIterator: the reader stopped early (a `break` out of `for await`). */
   return(): Promise<IteratorResult<Buffer>> {
     this.discard();
     return Promise.resolve({ value: undefined, done: true });

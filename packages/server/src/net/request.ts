@@ -27,7 +27,7 @@ export class NetRequest extends RequestBody implements HttpRequest {
     readonly target: string,
     versionMinor: number,
     private readonly fields: RawFields,
-    /** @internal Whether the client asked for 100-continue before sending its body. */
+    /** Whether the client asked for 100-continue before sending its body. */
     readonly expectContinue: boolean,
     hasBody: boolean,
   ) {

@@ -46,8 +46,8 @@ export class NetResponse extends ResponseBase {
 
   constructor(
     private readonly owner: ResponseOwner,
-    /** @internal */ readonly isHead: boolean,
-    /** @internal */ readonly http10: boolean,
+    /** Answering a HEAD: the head only. */ readonly isHead: boolean,
+    /** Answering HTTP/1.0. */ readonly http10: boolean,
   ) {
     super();
   }
