@@ -1,0 +1,55 @@
+// The floors of packages/server/src, lowest first; a module may import its own floor or lower
+// ones, never a higher one, so no folder-level import circle can form. Checked by `pnpm test`
+// (depcruise src), and also by ../shared/tools/folder_cycles.py.
+//   0  errors.ts, util/
+//   1  scheduler/        timer wheel, Scheduler, Task, Listener, transport
+//   2  http/, pubsub/    the engine-neutral handler API, the Engine interface; pub/sub types
+//   3  net/, uws/        the engines (neither imports the other)
+//   4  server.ts         createServer: picks an engine
+//   5  cluster/          serve: primary, workers
+//   6  index.ts, entries/  the public entries
+const floors = [
+  ['errors', 'util'],
+  ['scheduler'],
+  ['http', 'pubsub'],
+  ['net', 'uws'],
+  ['server'],
+  ['cluster'],
+  ['index', 'entries'],
+];
+const unit = (name) => `^src/${name}(\\.ts$|/)`;
+const any = (names) => `^src/(${names.join('|')})(\\.ts$|/)`;
+
+const forbidden = [
+  {
+    name: 'no-runtime-circular',
+    severity: 'error',
+    comment: 'Modules must not import each other in a circle at run time (type-only imports erase).',
+    from: {},
+    to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+  },
+  { name: 'engines-apart', severity: 'error', comment: 'The net and uws engines share only the floors below them.', from: { path: unit('net') }, to: { path: unit('uws') } },
+  { name: 'engines-apart', severity: 'error', comment: 'The net and uws engines share only the floors below them.', from: { path: unit('uws') }, to: { path: unit('net') } },
+  { name: 'http-apart-from-pubsub', severity: 'error', comment: 'The handler API does not depend on pub/sub.', from: { path: unit('http') }, to: { path: unit('pubsub') } },
+];
+floors.forEach((names, level) => {
+  const above = floors.slice(level + 1).flat();
+  if (above.length === 0) return;
+  forbidden.push({
+    name: `floor-${level}-points-down`,
+    severity: 'error',
+    comment: `${names.join(', ')} may import only lower floors, not ${above.join(', ')}.`,
+    from: { path: any(names) },
+    to: { path: any(above) },
+  });
+});
+
+module.exports = {
+  forbidden,
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};
