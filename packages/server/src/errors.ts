@@ -73,8 +73,11 @@ export const errorCatalog = {
   PERCORE_ERR_WORKER_DIED: spec(0, 'A worker died unexpectedly and is being replaced'),
   PERCORE_ERR_CRASH_LOOP: spec(0, 'Workers keep dying; the primary stopped'),
   PERCORE_ERR_DRAIN_FORCED: spec(0, 'A worker did not drain in time and was killed'),
+  PERCORE_ERR_RESTART_UNAVAILABLE: spec(0, 'Only the primary of a cluster can restart its workers'),
 
   // Transport: TLS under HTTP (RFC 8446, ALPN RFC 7301)
+  PERCORE_ERR_TLS_CONFIG: spec(0, 'The TLS options are incomplete or unusable'),
+  PERCORE_ERR_TLS_HANDSHAKE_FAILED: spec(0, 'A TLS handshake failed or timed out; the connection was dropped'),
 
   // uWebSockets.js engine
   PERCORE_ERR_UWS_UNAVAILABLE: spec(0, 'The uws engine cannot run here'),

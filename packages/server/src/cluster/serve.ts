@@ -39,6 +39,17 @@ export interface ServeHandle {
   close(): Promise<number>;
   /** Resolves with the exit code once the server has stopped, for whatever reason. */
   readonly exited: Promise<number>;
+  /** Aborted once the server has stopped (in a worker: once it has drained). */
+  readonly signal: AbortSignal;
+  /** `await using handle = await serve(...)`: drains and stops at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** An AbortSignal aborted when `done` settles. */
+function signalWhen(done: Promise<unknown>): AbortSignal {
+  const controller = new AbortController();
+  void done.then(() => controller.abort());
+  return controller.signal;
 }
 
 /**
@@ -85,6 +96,8 @@ async function serveAsPrimary(options: ResolvedServeOptions, logger: Logger): Pr
     publish,
     close: () => supervisor.close(),
     exited: supervisor.exited,
+    signal: signalWhen(supervisor.exited),
+    [Symbol.asyncDispose]: async () => void (await supervisor.close()),
   };
   if (options.handleSignals) {
     // A second signal forces the exit, but only a deliberate one: a wrapper (pnpm, timeout)
@@ -221,9 +234,15 @@ function localHandle(
     stats: () => singleStats(runtime),
     workerPids: () => [process.pid],
     publish: (topic, message, isBinary, compress) => runtime.publish(topic, message, isBinary, compress),
-    restart: () => Promise.reject(new Error(role === 'worker' ? 'restart is the primary’s to call' : 'restart needs the cluster (cluster: true)')),
+    restart: () =>
+      Promise.reject(
+        new PercoreError('PERCORE_ERR_RESTART_UNAVAILABLE', role === 'worker' ? 'restart is the primary’s to call' : 'restart needs the cluster (cluster: true)'),
+      ),
     close,
     exited,
+    // Aborted once the engine has drained: a worker's `exited` never settles (its process ends first).
+    signal: runtime.engine.signal,
+    [Symbol.asyncDispose]: async () => void (await close()),
   };
 }
 

@@ -1,3 +1,5 @@
+import { PercoreError } from '../errors.js';
+
 /**
  * A hashed timer wheel (Varghese and Lauck): O(1) schedule, reschedule and cancel, with a single
  * Node timer per wheel however many timers are pending.
@@ -63,10 +65,10 @@ export class TimerWheel {
     const resolution = options.resolutionMs ?? 50;
     const slotCount = options.slotCount ?? 1024;
     if (!(resolution >= 1) || !Number.isFinite(resolution)) {
-      throw new RangeError(`PERCORE_ERR_INVALID_OPTION: timer resolution must be >= 1 ms, got ${resolution}`);
+      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `timer resolution must be >= 1 ms, got ${resolution}`);
     }
     if (!Number.isInteger(slotCount) || slotCount < 2 || (slotCount & (slotCount - 1)) !== 0) {
-      throw new RangeError(`PERCORE_ERR_INVALID_OPTION: slotCount must be a power of two >= 2, got ${slotCount}`);
+      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `slotCount must be a power of two >= 2, got ${slotCount}`);
     }
     this.resolutionMs = resolution;
     this.slots = new Array<Timer | null>(slotCount).fill(null);

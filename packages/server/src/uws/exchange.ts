@@ -1,10 +1,11 @@
 import type { HttpRequest as NativeRequest, HttpResponse as NativeResponse } from 'uws-node18-23';
-import { errorCatalog, isPercoreError, PercoreError, statusForError, type ErrorCode } from '../errors.js';
+import { PercoreError, type ErrorCode } from '../errors.js';
 import type { Handler } from '../http/api.js';
+import { cannedReply } from '../http/canned.js';
+import { decideHandlerFailure } from '../http/handler-failure.js';
 import { ObservedExchange, type ExchangeObserver } from '../http/observer.js';
 import type { ResolvedHttpOptions } from '../http/options.js';
 import type { RequestBody } from '../http/request-body.js';
-import { reasonPhrase } from '../http/status.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { Timer, type TimerTarget } from '../scheduler/timer-wheel.js';
 import { UwsRequest, type UwsBodyOwner } from './request.js';
@@ -167,6 +168,7 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
   private onData(chunk: ArrayBuffer, isLast: boolean): void {
     // uWS reuses the memory behind `chunk` once this returns: copy it (rule 6).
     this.received += chunk.byteLength;
+    if (this.observed !== null) this.observed.bytesIn = this.received;
     if (this.received > this.host.options.maxBodySize) {
       this.reject('PERCORE_ERR_BODY_TOO_LARGE');
       return;
@@ -188,20 +190,18 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
 
   private failed(error: unknown): void {
     const response = this.response;
-    if (response.aborted || (isPercoreError(error) && error.code === 'PERCORE_ERR_ABORTED')) return;
-    const status = statusForError(error);
-    if (status >= 500) this.host.scheduler.logger.error('PERCORE_ERR_HANDLER_FAILED', 'the handler failed', error);
-    if (response.finished) return;
+    const decision = decideHandlerFailure(response, error, this.host.scheduler.logger);
+    if (decision === 'ignore') return;
     if (this.observed !== null) this.observed.error = error;
-    if (response.headersSent) {
+    if (decision === 'cut') {
       // Part of the response is out: only cutting the connection says it is incomplete.
       this.abortError = error;
       response.abort();
       this.cut();
       return;
     }
-    response.resetForError(status);
-    response.end(`${status} ${reasonPhrase(status)}\n`);
+    response.resetForError(decision.status);
+    response.end(decision.body);
   }
 
   /** Ends the exchange with a canned error and closes the connection, if no response is out yet. */
@@ -210,15 +210,15 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
     const error = new PercoreError(code);
     this.request.failBody(error);
     if (!response.finished && !response.headersSent) {
-      const status = errorCatalog[code].status;
+      const reply = cannedReply(code);
       if (this.observed !== null) {
-        this.observed.ended(status, 0, error);
+        this.observed.ended(reply.status, 0, error);
         this.observed = null;
       }
       this.corked(() => {
-        this.native.writeStatus(`${status} ${reasonPhrase(status)}`);
-        this.native.writeHeader('Content-Type', 'text/plain; charset=utf-8');
-        this.native.end(`${status} ${reasonPhrase(status)}: ${code}\n`, true);
+        this.native.writeStatus(`${reply.status} ${reply.reason}`);
+        this.native.writeHeader('Content-Type', reply.contentType);
+        this.native.end(reply.body, true);
       });
       response.abort();
       this.end();

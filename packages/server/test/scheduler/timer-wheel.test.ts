@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { PercoreError } from '../../src/errors.js';
 import { Timer, TimerWheel } from '../../src/scheduler/timer-wheel.js';
 
 /** A wheel on a clock the test moves by hand. */
@@ -181,7 +182,7 @@ describe('TimerWheel', () => {
   });
 
   it('refuses bad options', () => {
-    expect(() => new TimerWheel({ resolutionMs: 0 })).to.throw(/PERCORE_ERR_INVALID_OPTION/);
-    expect(() => new TimerWheel({ slotCount: 100 })).to.throw(/power of two/);
+    expect(() => new TimerWheel({ resolutionMs: 0 })).to.throw(PercoreError, /timer resolution/).with.property('code', 'PERCORE_ERR_INVALID_OPTION');
+    expect(() => new TimerWheel({ slotCount: 100 })).to.throw(PercoreError, /power of two/).with.property('code', 'PERCORE_ERR_INVALID_OPTION');
   });
 });
