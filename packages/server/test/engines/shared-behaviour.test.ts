@@ -946,7 +946,7 @@ for (const engine of ENGINES) {
           let calls = 0;
           const server = await start((req, res) => {
             calls++;
-            hello(req, res);
+            return hello(req, res);
           });
           const client = await server.connect();
           await client.write('GET /plain HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');

@@ -56,10 +56,8 @@ export async function startEngine(engine: EngineName, handler: Handler, options:
     },
   };
   const merged = { timerResolutionMs: 10, logger, ...options };
-  let port: number;
   let net: NetEngine | null = null;
   let uws: UwsEngine | null = null;
-  let closeServer: (graceMs: number) => Promise<void>;
   if (engine === 'net') {
     net = netEngineFor(handler, merged);
   } else {
@@ -67,8 +65,8 @@ export async function startEngine(engine: EngineName, handler: Handler, options:
     uws = new UwsEngine({ handler, http, scheduler: { timerResolutionMs }, logger: engineLogger });
   }
   const server = (net ?? uws)!;
-  port = (await server.listen({ port: 0, host: '127.0.0.1' })).port;
-  closeServer = (graceMs) => server.close({ graceMs });
+  const port = (await server.listen({ port: 0, host: '127.0.0.1' })).port;
+  const closeServer = (graceMs: number): Promise<void> => server.close({ graceMs });
   let closing: Promise<void> | null = null;
   const testServer: EngineServer = {
     engine,
