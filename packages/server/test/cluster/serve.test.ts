@@ -247,6 +247,22 @@ describe('serve: the cluster', function () {
     expect(await handle.exited).to.equal(0);
   });
 
+  it('aborts the handle\'s signal once stopped, and stops at the end of an `await using` scope', async () => {
+    let signal: AbortSignal;
+    let url: string;
+    {
+      await using handle = await serve({ handler: (_req, res) => res.end('scoped'), port: 0, cluster: false, handleSignals: false });
+      ({ signal, url } = handle);
+      expect((await get(`${url}/`)).body).to.equal('scoped');
+      expect(signal.aborted).to.equal(false);
+    }
+    expect(signal.aborted).to.equal(true);
+    await get(`${url}/`).then(
+      () => expect.fail('still serving after the scope ended'),
+      (error: NodeJS.ErrnoException) => expect(error.code).to.equal('ECONNREFUSED'),
+    );
+  });
+
   it('refuses options that make no sense', async () => {
     for (const bad of [{ workers: 0 }, { port: 70000 }, { handler: undefined }, { crashLoopDeaths: 0 }]) {
       await serve({ handler: (_req, res) => res.end(), cluster: false, handleSignals: false, ...bad }).then(
