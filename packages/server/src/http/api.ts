@@ -1,3 +1,5 @@
+import type { HandOverFactory } from '../scheduler/task.js';
+
 /**
  * The handler API, shared by every engine. A handler never sees the engine: the `net` engine
  * (percore's own HTTP/1.x state machine) and later engines implement these same interfaces.
@@ -73,6 +75,16 @@ export interface HttpResponse {
   drain(): Promise<void>;
   /** Sends the rest of the body, if any, and finishes. Adds Content-Length when nothing was streamed. */
   end(body?: string | Uint8Array): void;
+  /**
+   * Switches the connection to another protocol (RFC 9110 7.8, 15.2.2): sends `101 Switching
+   * Protocols` with `Connection: Upgrade`, `Upgrade: <protocol>`, the headers set so far and
+   * `headers`, then hands the socket to the task `factory` makes. `head` holds the bytes the client
+   * sent after this request (pipelined), which reach the new task's `onData` first. Valid only for
+   * an HTTP/1.1 request whose `Upgrade` lists `protocol` and whose `Connection` has `upgrade`, with
+   * its body (if any) received whole: otherwise PERCORE_ERR_UPGRADE_NOT_REQUESTED, and nothing
+   * is sent. Engines without tasks (uws) throw PERCORE_ERR_UPGRADE_UNSUPPORTED.
+   */
+  upgrade(protocol: string, factory: HandOverFactory, headers?: Readonly<Record<string, HeaderValue>>): void;
 }
 
 export type Handler = (req: HttpRequest, res: HttpResponse) => void | Promise<void>;

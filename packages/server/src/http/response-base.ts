@@ -1,6 +1,7 @@
 import { PercoreError } from '../errors.js';
 import type { HeaderValue, HttpResponse } from './api.js';
 import { ResponseHeaders } from './response-headers.js';
+import type { HandOverFactory } from '../scheduler/task.js';
 
 /**
  * What every engine's response shares: status and headers until the head goes out, and the
@@ -19,6 +20,7 @@ export abstract class ResponseBase implements HttpResponse {
 
   abstract write(chunk: string | Uint8Array): boolean;
   abstract end(body?: string | Uint8Array): void;
+  abstract upgrade(protocol: string, factory: HandOverFactory, headers?: Readonly<Record<string, HeaderValue>>): void;
   /** Whether a write now would wait behind the client (the engine knows). */
   protected abstract get blocked(): boolean;
 

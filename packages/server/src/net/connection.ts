@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { isPercoreError, PercoreError, statusForError, type ErrorCode } from '../errors.js';
-import { Task, type CloseReason, type TaskContext, type TaskFactory } from '../scheduler/task.js';
+import { Task, type CloseReason, type HandOverFactory, type TaskContext, type TaskFactory } from '../scheduler/task.js';
 import type { Handler } from '../http/api.js';
 import { checkHandler } from '../http/engine-options.js';
 import { ObservedExchange, type ExchangeObserver } from '../http/observer.js';
@@ -53,6 +53,8 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   private observed: ObservedExchange | null = null;
   /** The socket's bytesWritten when the current exchange started. */
   private bytesWrittenAtStart = 0;
+  /** After a 101: the task the connection goes to once the bytes read so far are held. */
+  private upgradeTo: HandOverFactory | null = null;
 
   constructor(
     context: TaskContext,
@@ -133,13 +135,15 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     this.parsing = true;
     this.parseLoop(data, offset);
     this.parsing = false;
+    if (this.upgradeTo !== null) this.finishUpgrade();
   }
 
   private parseLoop(data: Buffer, offset: number): void {
     const parser = this.parser;
     while (!this.closed) {
-      if (this.request !== null && this.messageComplete) {
-        // An exchange is in progress and its request is whole: later bytes wait their turn.
+      if ((this.request !== null && this.messageComplete) || this.upgradeTo !== null) {
+        // An exchange is in progress and its request is whole: later bytes wait their turn (after
+        // a 101 they are the new protocol's).
         if (offset < data.length) this.hold(data.subarray(offset));
         return;
       }
@@ -252,6 +256,47 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
       this.updateReading();
       this.parse(held, 0);
     }
+  }
+
+  // ---- protocol upgrade (RFC 9110 7.8) ------------------------------------------------------
+
+  /** ResponseOwner */
+  checkUpgrade(response: NetResponse, protocol: string): void {
+    const request = this.request;
+    if (response !== this.response || request === null) throw new PercoreError('PERCORE_ERR_ABORTED', 'cannot upgrade');
+    // The parser's facts about this head stay set until the next request line, which is not
+    // parsed while this exchange is in progress.
+    if (!this.parser.upgrade) {
+      throw new PercoreError('PERCORE_ERR_UPGRADE_NOT_REQUESTED', 'the request has no Upgrade with Connection: upgrade on HTTP/1.1');
+    }
+    if (!upgradeOffers(request.header('upgrade') ?? '', protocol)) {
+      throw new PercoreError('PERCORE_ERR_UPGRADE_NOT_REQUESTED', `the request's Upgrade does not offer ${protocol}`);
+    }
+    // The new protocol starts right after the request message ends (RFC 9110 7.8): its body, if
+    // any, must have been received whole first, or its rest would reach the new protocol.
+    if (!this.messageComplete) {
+      throw new PercoreError('PERCORE_ERR_UPGRADE_NOT_REQUESTED', 'the request body has not been received whole');
+    }
+  }
+
+  /** ResponseOwner */
+  upgradeResponse(response: NetResponse, head: string, factory: HandOverFactory): void {
+    if (response !== this.response) return;
+    this.write(head);
+    if (this.observed !== null) this.settleObserved(true, 101);
+    this.request = this.response = null;
+    this.upgradeTo = factory;
+    // Inside `parse`, the rest of the read is held first; `parse` then finishes the hand-over.
+    if (!this.parsing) this.finishUpgrade();
+  }
+
+  /** Hands the socket over, with the bytes read past the upgrade request, in order. */
+  private finishUpgrade(): void {
+    const factory = this.upgradeTo!;
+    const head = this.held ?? Buffer.alloc(0);
+    this.upgradeTo = null;
+    this.held = null;
+    this.handOver(factory, head);
   }
 
   /**
@@ -453,4 +498,16 @@ export function httpProtocol(handler: Handler, options: HttpOptions = {}, observ
     factory: (context) => new HttpTask(context, handler, resolved, serverHeader, observer),
     refuse: (socket) => socket.end(cannedResponse('PERCORE_ERR_SERVER_BUSY')),
   };
+}
+
+/** RFC 9110 7.8: Upgrade = #protocol; `protocol` matches an offer as sent, or an offer's name when it gives no version. */
+function upgradeOffers(offers: string, protocol: string): boolean {
+  const wanted = protocol.toLowerCase();
+  const nameOnly = !wanted.includes('/');
+  for (const element of offers.split(',')) {
+    const offer = element.trim().toLowerCase();
+    if (offer === wanted) return true;
+    if (nameOnly && offer.startsWith(`${wanted}/`)) return true;
+  }
+  return false;
 }

@@ -79,6 +79,12 @@ export class RequestParser {
   expectContinue = false;
   /** Whether the message has a body (Content-Length > 0, or chunked). */
   hasBody = false;
+  /**
+   * Whether the request offers to switch protocols: HTTP/1.1 with an Upgrade field and the
+   * "upgrade" connection option (RFC 9110 7.8). The parser does not switch: the request is an
+   * ordinary one, and the bytes after it parse as HTTP unless the owner hands them over.
+   */
+  upgrade = false;
 
   private state = State.RequestLineStart;
   /** Bytes of the current head so far (request line, fields, CRLFs). */
@@ -96,6 +102,8 @@ export class RequestParser {
   private otherCodings = 0;
   private connectionClose = false;
   private connectionKeepAlive = false;
+  private connectionUpgrade = false;
+  private upgradeSeen = false;
   private expectUnsupported = false;
 
   // A line split across reads: its bytes so far.
@@ -433,6 +441,9 @@ export class RequestParser {
       case 4:
         if (equalsIgnoreCase(buf, nameStart, nameEnd, 'host')) this.hostCount++;
         return;
+      case 7:
+        if (equalsIgnoreCase(buf, nameStart, nameEnd, 'upgrade') && valueEnd > valueStart) this.upgradeSeen = true;
+        return;
       case 6:
         if (equalsIgnoreCase(buf, nameStart, nameEnd, 'expect')) {
           // RFC 9110 10.1.1: 100-continue is the only expectation defined.
@@ -490,6 +501,7 @@ export class RequestParser {
     for (let s = nextListElement(buf, start, end); s !== -1; s = nextListElement(buf, listElementEnd + 1, end)) {
       if (equalsIgnoreCase(buf, s, listElementEnd, 'close')) this.connectionClose = true;
       else if (equalsIgnoreCase(buf, s, listElementEnd, 'keep-alive')) this.connectionKeepAlive = true;
+      else if (equalsIgnoreCase(buf, s, listElementEnd, 'upgrade')) this.connectionUpgrade = true;
     }
   }
 
@@ -523,6 +535,9 @@ export class RequestParser {
     if (this.contentLength > this.limits.maxBodySize) return 'PERCORE_ERR_BODY_TOO_LARGE';
     // RFC 9112 9.3: 1.1 persists unless "close"; 1.0 persists only with "keep-alive".
     this.keepAlive = !this.connectionClose && (!http10 || this.connectionKeepAlive);
+    // RFC 9110 7.8: Upgrade in an HTTP/1.0 request MUST be ignored; it counts only when listed in
+    // Connection.
+    this.upgrade = this.upgradeSeen && this.connectionUpgrade && !http10;
 
     if (this.chunked) {
       this.hasBody = true;
@@ -608,6 +623,9 @@ export class RequestParser {
     this.otherCodings = 0;
     this.connectionClose = false;
     this.connectionKeepAlive = false;
+    this.connectionUpgrade = false;
+    this.upgradeSeen = false;
+    this.upgrade = false;
     this.expectUnsupported = false;
   }
 

@@ -2,6 +2,9 @@ import { PercoreError } from '../errors.js';
 import { ResponseBase } from '../http/response-base.js';
 import { httpDate } from '../http/date.js';
 import { statusHasNoBody, statusLine } from '../http/status.js';
+import type { HeaderValue } from '../http/api.js';
+import { TOKEN } from '../http/chars.js';
+import type { HandOverFactory } from '../scheduler/task.js';
 
 /** What a response needs from the connection it answers on. */
 export interface ResponseOwner {
@@ -17,6 +20,10 @@ export interface ResponseOwner {
   writeResponseParts(response: NetResponse, parts: Array<string | Uint8Array>): boolean;
   /** The response finished; `keepAlive` says whether the connection may persist. */
   responseFinished(response: NetResponse): void;
+  /** Throws PERCORE_ERR_UPGRADE_NOT_REQUESTED unless this response's request may switch to `protocol`. */
+  checkUpgrade(response: NetResponse, protocol: string): void;
+  /** Sends the 101 head, then hands the connection to `factory`'s task. */
+  upgradeResponse(response: NetResponse, head: string, factory: HandOverFactory): void;
 }
 
 const enum Framing {
@@ -100,6 +107,32 @@ export class NetResponse extends ResponseBase {
     this.owner.responseFinished(this);
   }
 
+  upgrade(protocol: string, factory: HandOverFactory, headers?: Readonly<Record<string, HeaderValue>>): void {
+    if (this.aborted) throw new PercoreError('PERCORE_ERR_ABORTED', 'cannot upgrade');
+    if (this.done) throw new PercoreError('PERCORE_ERR_RESPONSE_FINISHED', 'cannot upgrade');
+    if (this.sentHead) throw new PercoreError('PERCORE_ERR_HEADERS_SENT', 'cannot upgrade');
+    if (!isProtocol(protocol)) throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `Upgrade: ${protocol}`);
+    this.owner.checkUpgrade(this, protocol);
+    if (headers !== undefined) for (const name of Object.keys(headers)) this.setHeader(name, headers[name]!);
+    // RFC 9110 15.2.2: a 101 names the protocol switched to in Upgrade, with Connection: Upgrade
+    // (7.6.1); it has no content, so no framing fields.
+    let head = `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\n`;
+    const fields = this.headers;
+    if (fields !== null) {
+      const { names, values } = fields;
+      for (let i = 0; i < names.length; i++) {
+        const lower = names[i]!.toLowerCase();
+        if (lower === 'connection' || lower === 'upgrade' || lower === 'content-length' || lower === 'transfer-encoding') continue;
+        head += `${names[i]}: ${values[i]}\r\n`;
+      }
+    }
+    this.status = 101;
+    this.sentHead = true;
+    this.done = true;
+    this.settleDrainWaiters();
+    this.owner.upgradeResponse(this, `${head}\r\n`, factory);
+  }
+
   private buildHead(contentLength: number): string {
     const status = this.status;
     if (!Number.isInteger(status) || status < 100 || status > 999) {
@@ -159,4 +192,18 @@ export class NetResponse extends ResponseBase {
     }
     return head === '' ? [chunk] : [head, chunk];
   }
+}
+
+/** RFC 9110 7.8: protocol = protocol-name ["/" protocol-version], both tokens. */
+function isProtocol(protocol: string): boolean {
+  if (typeof protocol !== 'string') return false;
+  const slash = protocol.indexOf('/');
+  const nameEnd = slash === -1 ? protocol.length : slash;
+  if (nameEnd === 0 || nameEnd === protocol.length - 1) return false;
+  for (let i = 0; i < protocol.length; i++) {
+    if (i === slash) continue;
+    const code = protocol.charCodeAt(i);
+    if (code > 0x7f || TOKEN[code] === 0) return false;
+  }
+  return true;
 }

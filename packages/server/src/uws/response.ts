@@ -66,6 +66,11 @@ export class UwsResponse extends ResponseBase {
     return this.isBlocked;
   }
 
+  /** uWS has no tasks to hand a socket to; its WebSockets are set up through the `websockets` option. */
+  upgrade(): void {
+    throw new PercoreError('PERCORE_ERR_UPGRADE_UNSUPPORTED', 'the uws engine cannot hand a connection to a task');
+  }
+
   /** @internal Whether a write waits for the client to read (onWritable has not come yet). */
   get waitingForClient(): boolean {
     return this.isBlocked;
