@@ -1,6 +1,7 @@
 import { PercoreError, type ErrorCode } from '../errors.js';
 import { TimerWheel } from './timer-wheel.js';
-import type { Task } from './task.js';
+import type { Task, TaskChild, TaskContext } from './task.js';
+import { connect, type ConnectAddress, type ConnectOptions } from './connect.js';
 
 /** Where the scheduler reports what it isolated. One line per event; the default writes to stderr. */
 export interface Logger {
@@ -49,6 +50,8 @@ export class Scheduler {
   readonly timers: TimerWheel;
   readonly logger: Logger;
   private readonly tasks = new Set<Task>();
+  /** Outbound connections being made (`connect`); `closeAll` abandons them. */
+  private readonly connecting = new Set<TaskChild>();
   private deferred: Array<() => void> = [];
   private deferScheduled = false;
   private readonly runDeferredBound = () => this.runDeferred();
@@ -101,9 +104,28 @@ export class Scheduler {
     };
   }
 
-  /** Closes every live task and stops the timer wheel. */
+  /**
+   * Opens an outbound connection and makes a task on it with `factory` once connected; see
+   * `connect` in scheduler/connect.ts for the errors it rejects with.
+   */
+  connect<T extends Task>(address: ConnectAddress, factory: (context: TaskContext) => T, options?: ConnectOptions): Promise<T> {
+    return connect(this, address, factory, options);
+  }
+
+  /** Closes every live task, and abandons the outbound connections still being made. */
   closeAll(): void {
+    for (const pending of this.connecting) pending.close('shutdown');
     for (const task of this.tasks) task.close('shutdown');
+  }
+
+  /** @internal Called by `connect` while a connection is being made. */
+  addConnecting(pending: TaskChild): void {
+    this.connecting.add(pending);
+  }
+
+  /** @internal */
+  removeConnecting(pending: TaskChild): void {
+    this.connecting.delete(pending);
   }
 
   /** @internal Called by a task when it opens. */
