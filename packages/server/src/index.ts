@@ -28,6 +28,7 @@ export { errorCatalog, isPercoreError, PercoreError, statusForError, type ErrorC
 export { Scheduler, type Logger, type SchedulerOptions, type SchedulerStats } from './scheduler/scheduler.js';
 export { Task, type CloseReason, type TaskContext, type TaskFactory } from './scheduler/task.js';
 export { Listener, type ListenerOptions, type ListenerStats } from './scheduler/listener.js';
+export type { TransportOptions } from './scheduler/transport.js';
 
 // WebSockets and pub/sub (uws engine)
 export {

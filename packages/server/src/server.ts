@@ -47,6 +47,9 @@ export function checkServerOptions(options: ServerOptions): void {
   if (engine === 'uws' && options.connections !== undefined) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'connections (maxConnections, noDelay) are net engine options; uWS manages its own');
   }
+  if (engine === 'uws' && options.transport?.alpn !== undefined) {
+    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'transport.alpn runs on the net engine: uWebSockets.js has no ALPN map');
+  }
   if (engine !== 'uws' && options.websockets !== undefined) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `websockets need engine: 'uws' (the ${engine} engine serves HTTP only)`);
   }

@@ -40,6 +40,8 @@ export interface EngineStats {
   accepted: number;
   /** Connections refused at the connection limit or while closing. */
   refused: number;
+  /** TLS handshakes that failed or timed out; present only where the engine serves TLS and counts them. */
+  tlsErrors?: number;
 }
 
 /** Publishing to WebSocket topics, on engines that have them. */

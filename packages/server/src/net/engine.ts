@@ -6,6 +6,7 @@ import { Listener, type ListenerOptions } from '../scheduler/listener.js';
 import { listenFailed } from '../scheduler/listen-error.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { TaskFactory } from '../scheduler/task.js';
+import type { TransportOptions } from '../scheduler/transport.js';
 import { httpProtocol } from './connection.js';
 
 /** A protocol for the net engine's listener: a task per connection, and how to refuse one over the limit. */
@@ -23,6 +24,8 @@ export interface NetEngineOptions extends EngineOptions {
   protocol?: TaskProtocol;
   /** Connections open at once (default 10,000; more are answered 503) and TCP_NODELAY. */
   connections?: ConnectionOptions;
+  /** TLS (node:tls options) and an ALPN name → task factory map; plain TCP without it. */
+  transport?: TransportOptions;
 }
 
 const NET_CAPABILITIES: EngineCapabilities = Object.freeze({ http10: true, websockets: false, pubsub: false, tasks: true });
@@ -50,7 +53,12 @@ export class NetEngine implements Engine {
       throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'protocol.factory must be a function (context) => Task');
     }
     this.scheduler = schedulerFor(options);
-    this.listener = new Listener(this.scheduler, { ...options.connections, factory: protocol.factory, refuse: protocol.refuse });
+    this.listener = new Listener(this.scheduler, {
+      ...options.connections,
+      factory: protocol.factory,
+      refuse: protocol.refuse,
+      transport: options.transport,
+    });
   }
 
   get signal(): AbortSignal {
@@ -74,7 +82,7 @@ export class NetEngine implements Engine {
   get url(): string {
     const address = this.address;
     if (address === null) throw new PercoreError('PERCORE_ERR_NOT_LISTENING');
-    return formatUrl(address.address, address.port);
+    return formatUrl(address.address, address.port, this.listener.secure ? 'https' : 'http');
   }
 
   stats(): EngineStats {

@@ -9,8 +9,10 @@ import type { ExchangeObserver } from '../http/observer.js';
 import { resolveHttpOptions, type ResolvedHttpOptions } from '../http/options.js';
 import type { MessageData, PublishSink } from '../pubsub/types.js';
 import type { Logger, Scheduler } from '../scheduler/scheduler.js';
+import type { TransportOptions } from '../scheduler/transport.js';
 import { UwsExchange, type ExchangeHost } from './exchange.js';
 import { loadUws, type Uws } from './load.js';
+import { makeApp } from './tls.js';
 import { nativeBehavior, validateWebSocketBehavior, type WebSocketBehavior, type WebSocketConnection, type WebSocketHost } from './websocket.js';
 
 export interface UwsEngineOptions extends EngineOptions {
@@ -19,6 +21,11 @@ export interface UwsEngineOptions extends EngineOptions {
    * HTTP requests are answered 404.
    */
   websockets?: Record<string, WebSocketBehavior<any>>;
+  /**
+   * TLS through uWS's SSLApp: `tls` with `key`, `cert` (PEM strings or Buffers, as for the net
+   * engine), and optionally `ca` and `passphrase`. No `alpn`: uWS has no ALPN map.
+   */
+  transport?: TransportOptions;
 }
 
 const UWS_CAPABILITIES: EngineCapabilities = Object.freeze({ http10: false, websockets: true, pubsub: true, tasks: false });
@@ -53,6 +60,8 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
   readonly app: TemplatedApp;
   readonly options: ResolvedHttpOptions;
   readonly scheduler: Scheduler;
+  /** Whether connections come over TLS (SSLApp). */
+  readonly secure: boolean;
   draining = false;
   private token: us_listen_socket | null = null;
   private listening: AddressInfo | null = null;
@@ -75,7 +84,8 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
     this.options = resolveHttpOptions(options.http);
     this.scheduler = schedulerFor(options);
     this.uws = loadUws();
-    this.app = this.uws.App();
+    this.app = makeApp(this.uws, options.transport);
+    this.secure = options.transport?.tls !== undefined;
     // HEAD apart, so that no exchange has to read the method to know it (uWS prefers the
     // method's own route over `any`).
     this.app.head('/*', (res, req) => {
@@ -162,7 +172,7 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
 
   get url(): string {
     if (this.listening === null) throw new PercoreError('PERCORE_ERR_NOT_LISTENING');
-    return formatUrl(this.listening.address, this.listening.port);
+    return formatUrl(this.listening.address, this.listening.port, this.secure ? 'https' : 'http');
   }
 
   get requestCount(): number {
