@@ -1,8 +1,9 @@
 import type { ErrorCode } from '../errors.js';
+import { COLON, CR, HTAB, LF, SEMICOLON, SP, TARGET, TOKEN, equalsIgnoreCase } from '../http/chars.js';
 import {
-  COLON, COMMA, CR, DQUOTE, BACKSLASH, EQUALS, FIELD_VALUE, HEX_VALUE, HTAB, LF, QDTEXT, QUOTED_PAIR,
-  SCHEME, SEMICOLON, SP, TARGET, TOKEN, equalsIgnoreCase,
-} from '../http/chars.js';
+  INVALID_VERSION, UNSUPPORTED_VERSION, checkTargetForm, chunkSizeEnd, invalidValueByte, listElementEnd, methodString,
+  nextListElement, parseChunkExtensions, parseChunkSize, parseContentLength, versionMinorOf,
+} from './grammar.js';
 import type { HttpLimits } from '../http/options.js';
 
 /**
@@ -13,6 +14,9 @@ import type { HttpLimits } from '../http/options.js';
  * Stopping at each head and message lets the connection run the handler outside the parse loop
  * and answer pipelined requests strictly in order. Body bytes go to the sink as they arrive,
  * as views of the input (no copies).
+ *
+ * This file is the state machine alone; the grammar it checks bytes against (targets, versions,
+ * field values, lengths, lists, chunk extensions) is in grammar.ts.
  *
  * Line states find the LF with `indexOf` and validate the line with byte tables. A line split
  * across reads is kept (copied) until its LF arrives; that is the only path that copies.
@@ -53,9 +57,6 @@ const enum State {
 
 /** A chunk-size line longer than this (with extensions) is refused. */
 const MAX_CHUNK_LINE = 4096;
-/** Significant hex digits of a chunk size: 64 bits. */
-const MAX_CHUNK_SIZE_DIGITS = 16;
-const MAX_CONTENT_LENGTH_DIGITS = 15;
 
 export class RequestParser {
   event = ParseEvent.NeedMore;
@@ -345,45 +346,14 @@ export class RequestParser {
     const targetStart = sp1 + 1;
     if (sp2 === -1 || sp2 === targetStart || sp3 !== -1) return 'PERCORE_ERR_INVALID_REQUEST_LINE';
     for (let i = targetStart; i < sp2; i++) if (TARGET[buf[i]!] === 0) return 'PERCORE_ERR_INVALID_TARGET';
-    const targetCode = this.checkTargetForm(buf, targetStart, sp2);
+    const targetCode = checkTargetForm(buf, targetStart, sp2, this.method);
     if (targetCode !== null) return targetCode;
 
-    const versionCode = this.parseVersion(buf, sp2 + 1, end);
-    if (versionCode !== null) return versionCode;
-    this.target = sp2 - targetStart === 1 && buf[targetStart] === 0x2f ? '/' : buf.toString('latin1', targetStart, sp2);
-    return null;
-  }
-
-  /** RFC 9112 3.2: origin-form, absolute-form, and asterisk-form (OPTIONS only). */
-  private checkTargetForm(buf: Buffer, start: number, end: number): ErrorCode | null {
-    const first = buf[start]!;
-    if (first === 0x2f /* / */) return null;
-    if (first === 0x2a /* * */ && end - start === 1) {
-      // RFC 9112 3.2.4: asterisk-form is only used for a server-wide OPTIONS request.
-      return this.method === 'OPTIONS' ? null : 'PERCORE_ERR_INVALID_TARGET';
-    }
-    // RFC 9112 3.2.2: absolute-form, scheme "://" ... (authority-form is CONNECT's alone, 3.2.3).
-    if (!((first | 0x20) >= 0x61 && (first | 0x20) <= 0x7a)) return 'PERCORE_ERR_INVALID_TARGET';
-    let i = start + 1;
-    while (i < end && SCHEME[buf[i]!] === 1) i++;
-    if (end - i >= 3 && buf[i] === COLON && buf[i + 1] === 0x2f && buf[i + 2] === 0x2f) return null;
-    return 'PERCORE_ERR_INVALID_TARGET';
-  }
-
-  /** RFC 9112 2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT; this server speaks 1.0 and 1.1. */
-  private parseVersion(buf: Buffer, start: number, end: number): ErrorCode | null {
-    if (
-      end - start !== 8 ||
-      buf[start] !== 0x48 || buf[start + 1] !== 0x54 || buf[start + 2] !== 0x54 || buf[start + 3] !== 0x50 ||
-      buf[start + 4] !== 0x2f || buf[start + 6] !== 0x2e
-    ) {
-      return 'PERCORE_ERR_INVALID_VERSION';
-    }
-    const major = buf[start + 5]! - 0x30;
-    const minor = buf[start + 7]! - 0x30;
-    if (major < 0 || major > 9 || minor < 0 || minor > 9) return 'PERCORE_ERR_INVALID_VERSION';
-    if (major !== 1 || minor > 1) return 'PERCORE_ERR_VERSION_NOT_SUPPORTED';
+    const minor = versionMinorOf(buf, sp2 + 1, end);
+    if (minor === INVALID_VERSION) return 'PERCORE_ERR_INVALID_VERSION';
+    if (minor === UNSUPPORTED_VERSION) return 'PERCORE_ERR_VERSION_NOT_SUPPORTED';
     this.versionMinor = minor;
+    this.target = sp2 - targetStart === 1 && buf[targetStart] === 0x2f ? '/' : buf.toString('latin1', targetStart, sp2);
     return null;
   }
 
@@ -416,13 +386,9 @@ export class RequestParser {
     while (valueStart < end && (buf[valueStart] === SP || buf[valueStart] === HTAB)) valueStart++;
     let valueEnd = end;
     while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
-    for (let i = valueStart; i < valueEnd; i++) {
-      const byte = buf[i]!;
-      if (FIELD_VALUE[byte] === 0) {
-        // RFC 9112 2.2: a CR not followed by LF is invalid; RFC 9110 5.5: so are other controls.
-        return byte === CR ? 'PERCORE_ERR_BARE_CR' : 'PERCORE_ERR_INVALID_HEADER_VALUE';
-      }
-    }
+    const invalid = invalidValueByte(buf, valueStart, valueEnd);
+    // RFC 9112 2.2: a CR not followed by LF is invalid; RFC 9110 5.5: so are other controls.
+    if (invalid !== -1) return buf[invalid] === CR ? 'PERCORE_ERR_BARE_CR' : 'PERCORE_ERR_INVALID_HEADER_VALUE';
     if (trailer) {
       const trailers = (this.trailers ??= []);
       if (trailers.length >= this.limits.maxHeaderCount * 2) return 'PERCORE_ERR_TOO_MANY_HEADERS';
@@ -466,20 +432,9 @@ export class RequestParser {
   /** RFC 9110 8.6: Content-Length = 1*DIGIT. Lists, signs and repeats are refused (RFC 9112 6.3). */
   private noteContentLength(buf: Buffer, start: number, end: number): void {
     this.contentLengthCount++;
-    if (end === start || end - start > MAX_CONTENT_LENGTH_DIGITS) {
-      this.contentLengthInvalid = true;
-      return;
-    }
-    let value = 0;
-    for (let i = start; i < end; i++) {
-      const digit = buf[i]! - 0x30;
-      if (digit < 0 || digit > 9) {
-        this.contentLengthInvalid = true;
-        return;
-      }
-      value = value * 10 + digit;
-    }
-    this.contentLength = value;
+    const value = parseContentLength(buf, start, end);
+    if (value < 0) this.contentLengthInvalid = true;
+    else this.contentLength = value;
   }
 
   /** RFC 9112 6.1: Transfer-Encoding is a comma list of codings, across all its field lines. */
@@ -560,18 +515,9 @@ export class RequestParser {
   private parseChunkSizeLine(): ErrorCode | null {
     const buf = this.lineBuf;
     const end = this.lineEnd;
-    let i = this.lineStart;
-    let size = 0;
-    let significant = 0;
-    // chunk-size = 1*HEXDIG. Leading zeros are legal; more than 16 significant digits overflow
-    // 64 bits, which no peer can mean. `size` is exact up to 2^53, past any body limit.
-    while (i < end && HEX_VALUE[buf[i]!]! >= 0) {
-      const digit = HEX_VALUE[buf[i]!]!;
-      if (significant > 0 || digit > 0) significant++;
-      size = size * 16 + digit;
-      i++;
-    }
-    if (i === this.lineStart || significant > MAX_CHUNK_SIZE_DIGITS) return 'PERCORE_ERR_INVALID_CHUNK_SIZE';
+    const size = parseChunkSize(buf, this.lineStart, end);
+    if (size < 0) return 'PERCORE_ERR_INVALID_CHUNK_SIZE';
+    const i = chunkSizeEnd;
     if (i < end && buf[i] !== SEMICOLON && buf[i] !== SP && buf[i] !== HTAB) return 'PERCORE_ERR_INVALID_CHUNK_SIZE';
     const extensionCode = parseChunkExtensions(buf, i, end);
     if (extensionCode !== null) return extensionCode;
@@ -659,87 +605,3 @@ export function fieldStrings(fields: RawFields): string[] {
 
 const NEED_MORE = -1;
 const FAILED = -2;
-
-/** Common methods as interned strings, so the hot path allocates none. */
-function methodString(buf: Buffer, start: number, end: number): string {
-  const length = end - start;
-  const b0 = buf[start];
-  if (length === 3 && b0 === 0x47 && buf[start + 1] === 0x45 && buf[start + 2] === 0x54) return 'GET';
-  if (length === 4 && b0 === 0x50 && buf[start + 1] === 0x4f && buf[start + 2] === 0x53 && buf[start + 3] === 0x54) return 'POST';
-  if (length === 4 && b0 === 0x48 && buf[start + 1] === 0x45 && buf[start + 2] === 0x41 && buf[start + 3] === 0x44) return 'HEAD';
-  return buf.toString('latin1', start, end);
-}
-
-/**
- * Steps through a comma list (RFC 9110 5.6.1) without allocating: returns the next element's
- * start after `from`, OWS trimmed, with its end in `listElementEnd`; -1 when the list is done.
- * Empty elements are skipped.
- */
-let listElementEnd = 0;
-function nextListElement(buf: Buffer, from: number, end: number): number {
-  let i = from;
-  while (i < end) {
-    let elementEnd = i;
-    while (elementEnd < end && buf[elementEnd] !== COMMA) elementEnd++;
-    let s = i;
-    let e = elementEnd;
-    while (s < e && (buf[s] === SP || buf[s] === HTAB)) s++;
-    while (e > s && (buf[e - 1] === SP || buf[e - 1] === HTAB)) e--;
-    if (e > s) {
-      listElementEnd = e;
-      return s;
-    }
-    i = elementEnd + 1;
-  }
-  return -1;
-}
-
-/**
- * RFC 9112 7.1.1: chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ),
- * chunk-ext-val = token / quoted-string. Extensions are validated, then ignored. Whitespace that
- * leads to no ';' is outside the grammar and refused.
- */
-function parseChunkExtensions(buf: Buffer, start: number, end: number): ErrorCode | null {
-  let i = start;
-  while (i < end) {
-    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
-    if (i === end || buf[i] !== SEMICOLON) return 'PERCORE_ERR_INVALID_CHUNK_EXTENSION';
-    i++;
-    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
-    const nameStart = i;
-    while (i < end && TOKEN[buf[i]!] === 1) i++;
-    if (i === nameStart) return 'PERCORE_ERR_INVALID_CHUNK_EXTENSION';
-    let j = i;
-    while (j < end && (buf[j] === SP || buf[j] === HTAB)) j++;
-    if (j === end || buf[j] !== EQUALS) continue;
-    i = j + 1;
-    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
-    if (i < end && buf[i] === DQUOTE) {
-      i = skipQuotedString(buf, i + 1, end);
-      if (i < 0) return 'PERCORE_ERR_INVALID_CHUNK_EXTENSION';
-    } else {
-      const valueStart = i;
-      while (i < end && TOKEN[buf[i]!] === 1) i++;
-      if (i === valueStart) return 'PERCORE_ERR_INVALID_CHUNK_EXTENSION';
-    }
-  }
-  return null;
-}
-
-/** RFC 9110 5.6.4: returns the offset after a quoted-string's closing quote, or -1. */
-function skipQuotedString(buf: Buffer, from: number, end: number): number {
-  let i = from;
-  while (i < end) {
-    const byte = buf[i]!;
-    if (byte === DQUOTE) return i + 1;
-    if (byte === BACKSLASH) {
-      if (i + 1 === end || QUOTED_PAIR[buf[i + 1]!] === 0) return -1;
-      i += 2;
-    } else if (QDTEXT[byte] === 0) {
-      return -1;
-    } else {
-      i++;
-    }
-  }
-  return -1;
-}
