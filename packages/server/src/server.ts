@@ -1,6 +1,7 @@
 import { PercoreError } from './errors.js';
 import type { Engine, EngineName } from './http/engine.js';
 import { NetEngine, type NetEngineOptions } from './net/engine.js';
+import { resolveTransport } from './scheduler/transport.js';
 import { UwsEngine, type UwsEngineOptions } from './uws/engine.js';
 import { validateWebSocketBehavior } from './uws/websocket.js';
 
@@ -50,6 +51,8 @@ export function checkServerOptions(options: ServerOptions): void {
   if (engine === 'uws' && options.transport?.alpn !== undefined) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'transport.alpn runs on the net engine: uWebSockets.js has no ALPN map');
   }
+  // In the primary too, so that bad TLS options fail once, before any worker starts.
+  resolveTransport(options.transport);
   if (engine !== 'uws' && options.websockets !== undefined) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `websockets need engine: 'uws' (the ${engine} engine serves HTTP only)`);
   }

@@ -4,11 +4,12 @@ import { readdirSync } from 'node:fs';
 import { Agent, request, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import type { TLSSocket } from 'node:tls';
+import { serve } from '../../src/cluster/serve.js';
 import { PercoreError } from '../../src/errors.js';
 import type { Engine } from '../../src/http/engine.js';
 import type { Handler } from '../../src/http/api.js';
 import { Task } from '../../src/scheduler/task.js';
-import { createServer, type ServerOptions } from '../../src/server.js';
+import { checkServerOptions, createServer, type ServerOptions } from '../../src/server.js';
 import { collectingLogger, connectTo, eventually, readUntil } from '../support/sockets.js';
 import { hasOpenssl, testCertificate } from '../support/tls-cert.js';
 import { tlsConnectTo } from '../support/tls-client.js';
@@ -197,6 +198,19 @@ describe('HTTP over TLS', function () {
 
     it('refuses a TLS transport without a certificate with PERCORE_ERR_TLS_CONFIG', () => {
       expect(codeOf(() => createServer({ handler, transport: { tls: { key: testCertificate().key } } }))).to.equal('PERCORE_ERR_TLS_CONFIG');
+    });
+
+    it('serve() passes the transport through, reports an https:// url, and refuses bad TLS before starting', async () => {
+      const { key, cert } = testCertificate();
+      const handle = await serve({ handler, port: 0, cluster: false, handleSignals: false, transport: { tls: { key, cert } } });
+      try {
+        expect(handle.url).to.equal(`https://127.0.0.1:${handle.port}`);
+        expect((await httpsRequest(`${handle.url}/served`)).body.toString()).to.equal('hello /served');
+      } finally {
+        await handle.close();
+      }
+      // The check serve() runs in the primary, before any worker starts.
+      expect(codeOf(() => checkServerOptions({ handler, transport: { tls: { key: 'not a key', cert } } }))).to.equal('PERCORE_ERR_TLS_CONFIG');
     });
   });
 
