@@ -1,7 +1,11 @@
 // percore's uws engine on one process. With "headers" as the second argument the handler reads
 // every request header first, to measure what copying them out of uWS costs.
 // Usage: node percore-uws-hello.mjs [port] [headers]   (after `pnpm build`)
-import { createServer, noTimeouts } from '../../packages/server/dist/index.js';
+// PERCORE_DIST=/other/packages/server/dist runs another build (pnpm bench compare --servers ID@DIR).
+import { pathToFileURL } from 'node:url';
+
+const dist = process.env.PERCORE_DIST ? pathToFileURL(`${process.env.PERCORE_DIST.replace(/\/$/, '')}/`) : new URL('../../packages/server/dist/', import.meta.url);
+const { createServer, noTimeouts } = await import(new URL('index.js', dist).href);
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 8086);
 const readHeaders = process.argv[3] === 'headers';

@@ -14,6 +14,15 @@ export interface BenchOptions {
   workers: number;
   warmupSeconds: number;
   command: string;
+  /** The machine's cores, as counted before this process pinned itself (default: counted now). */
+  cores?: number;
+  /** The server every ratio is taken against (default node-http). */
+  baseline?: string;
+  /** ab -k and ab send this many requests instead of running for the duration. */
+  requests?: number;
+  requestsClose?: number;
+  /** taskset CPU lists: the servers are started on `server`; `client` is recorded (main pins itself). */
+  pinning?: { server?: string; client?: string };
   /** One line of progress at a time. */
   progress: (line: string) => void;
 }
@@ -30,7 +39,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     host: hostname(),
     machine: {
       cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-      cores: availableParallelism(),
+      cores: options.cores ?? availableParallelism(),
       node: process.version,
       os: `${platform()} ${release()}`,
       tools: toolVersions(),
@@ -42,7 +51,9 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     workers,
     servers: servers.map((spec) => ({ id: spec.id, label: labelOf(spec, workers) })),
     rows: rows.map((row) => ({ id: row.id, label: row.label(connections) })),
-    baseline: 'node-http',
+    baseline: options.baseline ?? 'node-http',
+    ...(options.requests !== undefined || options.requestsClose !== undefined ? { requests: { keepAlive: options.requests, close: options.requestsClose } } : {}),
+    ...(options.pinning !== undefined ? { pinning: options.pinning } : {}),
     measurements: [],
   };
 
@@ -57,7 +68,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         continue;
       }
       try {
-        const server = await startServer(spec, workers);
+        const server = await startServer(spec, workers, options.pinning?.server);
         started.set(spec.id, server);
         if (options.warmupSeconds > 0) await autocannon({ url: server.url, connections, duration: options.warmupSeconds });
       } catch (error) {
@@ -107,7 +118,8 @@ async function measure(server: RunningServer, row: RowSpec, round: number, optio
   const before = treeCpuSeconds(server.child.pid!);
   const startedAt = performance.now();
   try {
-    const outcome = await row.run(server.url, { durationSeconds: options.durationSeconds, connections: options.connections });
+    const { durationSeconds, connections, requests, requestsClose } = options;
+    const outcome = await row.run(server.url, { durationSeconds, connections, requests, requestsClose });
     const seconds = (performance.now() - startedAt) / 1000;
     const serverCpu = (treeCpuSeconds(server.child.pid!) - before) / seconds;
     return { server: server.spec.id, row: row.id, round, result: outcome.result, serverCpu, clientCpu: outcome.clientCpu };
@@ -129,8 +141,9 @@ function remainingRuns(remaining: number, unavailable: Map<string, string>, rows
   return perRound === 0 ? 0 : Math.round((remaining * runnablePerRound) / perRound);
 }
 
-function labelOf(spec: ServerSpec, workers: number): string {
-  if (spec.id === 'node-http' || spec.id === 'tornado') return `${spec.label} (1 process)`;
+export function labelOf(spec: ServerSpec, workers: number): string {
+  if (spec.extra) return spec.label;
+  if (spec.singleProcess) return `${spec.label} (1 process)`;
   return `${spec.label} (${workers} workers)`;
 }
 

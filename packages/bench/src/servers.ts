@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,16 @@ export interface ServerSpec {
   unavailable(): string | null;
   /** Speaks HTTP/1.1 only: ab (HTTP/1.0) gets n/a with this reason. */
   http11Only?: string;
+  /** One process whatever --workers says (its label says "1 process"). */
+  singleProcess?: boolean;
+  /** A column of Hellepoll's table: what a plain `pnpm bench` runs. */
+  inTable?: boolean;
+  /** Loads percore from PERCORE_DIST when set: `ID@DIR` runs it on another build. */
+  percoreDist?: boolean;
+  /** Given on the command line (--extra-server): its label is its name alone. */
+  extra?: boolean;
+  /** Added to the environment it starts with. */
+  env?: Readonly<Record<string, string>>;
 }
 
 const UWS_HTTP10 = 'uWebSockets.js answers HTTP/1.0 with 505';
@@ -57,24 +68,30 @@ export const SERVERS: ServerSpec[] = [
     label: 'Tornado',
     command: (port) => [PYTHON, `${baselines}tornado_hello.py`, String(port)],
     unavailable: tornadoMissing,
+    singleProcess: true,
+    inTable: true,
   },
   {
     id: 'node-http',
     label: 'node:http',
     command: (port) => nodeScript(`${baselines}node-http-hello.mjs`, String(port)),
     unavailable: () => null,
+    singleProcess: true,
+    inTable: true,
   },
   {
     id: 'node-http-cluster',
     label: 'node:http cluster',
     command: (port, workers) => nodeScript(`${baselines}node-http-cluster.mjs`, String(port), String(workers)),
     unavailable: () => null,
+    inTable: true,
   },
   {
     id: 'percore-net',
     label: 'percore net',
     command: (port, workers) => nodeScript(hello, '--engine', 'net', '--port', String(port), '--workers', String(workers)),
     unavailable: () => null,
+    inTable: true,
   },
   {
     id: 'percore-uws',
@@ -82,6 +99,7 @@ export const SERVERS: ServerSpec[] = [
     command: (port, workers) => nodeScript(hello, '--engine', 'uws', '--port', String(port), '--workers', String(workers)),
     unavailable: uwsMissing,
     http11Only: UWS_HTTP10,
+    inTable: true,
   },
   {
     id: 'raw-uws',
@@ -89,8 +107,107 @@ export const SERVERS: ServerSpec[] = [
     command: (port, workers) => nodeScript(`${baselines}raw-uws-hello.mjs`, String(port), String(workers)),
     unavailable: uwsMissing,
     http11Only: UWS_HTTP10,
+    inTable: true,
+  },
+  // For focused comparisons (pnpm bench compare): one process each, and the ceilings.
+  {
+    id: 'percore-hello',
+    label: 'percore hello, as pnpm start runs it',
+    command: (port, workers) => nodeScript(hello, '--port', String(port), '--workers', String(workers)),
+    unavailable: () => null,
+  },
+  {
+    id: 'percore-net-1',
+    label: 'percore net',
+    command: (port) => nodeScript(`${baselines}percore-net-hello.mjs`, String(port)),
+    unavailable: () => null,
+    singleProcess: true,
+    percoreDist: true,
+  },
+  {
+    id: 'percore-uws-1',
+    label: 'percore uws',
+    command: (port) => nodeScript(`${baselines}percore-uws-hello.mjs`, String(port)),
+    unavailable: uwsMissing,
+    http11Only: UWS_HTTP10,
+    singleProcess: true,
+    percoreDist: true,
+  },
+  {
+    id: 'percore-uws-1-headers',
+    label: 'percore uws, reading every header',
+    command: (port) => nodeScript(`${baselines}percore-uws-hello.mjs`, String(port), 'headers'),
+    unavailable: uwsMissing,
+    http11Only: UWS_HTTP10,
+    singleProcess: true,
+    percoreDist: true,
+  },
+  {
+    id: 'raw-uws-1',
+    label: 'raw uWebSockets.js',
+    command: (port) => nodeScript(`${baselines}raw-uws-hello.mjs`, String(port), '1'),
+    unavailable: uwsMissing,
+    http11Only: UWS_HTTP10,
+    singleProcess: true,
+  },
+  {
+    id: 'raw-net',
+    label: 'raw node:net, no parsing',
+    command: (port) => nodeScript(`${baselines}raw-net-hello.mjs`, String(port)),
+    unavailable: () => null,
+    singleProcess: true,
   },
 ];
+
+/** The columns of Hellepoll's table, in order: what `pnpm bench` runs without --servers. */
+export const TABLE_SERVERS: ServerSpec[] = SERVERS.filter((spec) => spec.inTable);
+
+/**
+ * A server by id; `ID@DIR` runs a server that loads percore (percoreDist) on the build in DIR
+ * (a packages/server/dist directory), to compare two builds side by side. Null if unknown.
+ */
+export function findServer(name: string): ServerSpec | null {
+  const at = name.indexOf('@');
+  const id = at < 0 ? name : name.slice(0, at);
+  const spec = SERVERS.find((s) => s.id === id);
+  if (spec === undefined) return null;
+  if (at < 0) return spec;
+  const dist = name.slice(at + 1);
+  if (!spec.percoreDist || dist === '') return null;
+  return {
+    ...spec,
+    id: name,
+    label: `${spec.label} [${dist}]`,
+    env: { ...spec.env, PERCORE_DIST: dist },
+    unavailable: () => (existsSync(`${dist.replace(/\/$/, '')}/index.js`) ? spec.unavailable() : `no percore build in ${dist} (no index.js there)`),
+  };
+}
+
+/**
+ * An extra server from the command line, `NAME=COMMAND`: COMMAND runs under sh, with {port}
+ * and {workers} replaced (the port is appended when there is no {port}) and PORT set.
+ */
+export function extraServer(definition: string): ServerSpec | null {
+  const match = /^([A-Za-z0-9][\w.@:-]*)=(.*\S.*)$/.exec(definition);
+  if (match === null) return null;
+  const [, id, command] = match as unknown as [string, string, string];
+  return {
+    id,
+    label: id,
+    command: (port, workers) => {
+      const withPort = command.includes('{port}') ? command : `${command} {port}`;
+      return ['sh', '-c', withPort.replaceAll('{port}', String(port)).replaceAll('{workers}', String(workers))];
+    },
+    unavailable: () => null,
+    extra: true,
+  };
+}
+
+/** The command line to spawn, with the port and workers, pinned to `cpus` with taskset when given. */
+export function launchCommand(spec: ServerSpec, port: number, workers: number, cpus?: string): string[] {
+  const command = spec.command(port, workers);
+  return cpus === undefined ? command : ['taskset', '-c', cpus, ...command];
+}
 
 /** A server process (group) that is running. */
 export interface RunningServer {
@@ -127,12 +244,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts a server in its own process group and waits until it answers (at most 20 s). */
-export async function startServer(spec: ServerSpec, workers: number): Promise<RunningServer> {
+/** Starts a server in its own process group (on `cpus`, if given) and waits until it answers (at most 20 s). */
+export async function startServer(spec: ServerSpec, workers: number, cpus?: string): Promise<RunningServer> {
   const port = await freePort();
-  const [command, ...args] = spec.command(port, workers);
+  const [command, ...args] = launchCommand(spec, port, workers, cpus);
   let stderr = '';
-  const child = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const env = { ...process.env, PORT: String(port), ...spec.env };
+  const child = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env });
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));

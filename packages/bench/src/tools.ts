@@ -10,6 +10,18 @@ import type { ToolResult } from './types.js';
 export interface RunOptions {
   durationSeconds: number;
   connections: number;
+  /** ab -k sends this many requests (-n) instead of running for the duration. */
+  requests?: number;
+  /** ab without -k sends this many (-n) instead of running for the duration. */
+  requestsClose?: number;
+}
+
+/** ab's count or duration arguments: `-n N` when a count is given, else `-t S` (with a cap on -n). */
+export function abLoadArgs(o: RunOptions, keepAlive: boolean): { args: string[]; seconds: number } {
+  const count = keepAlive ? o.requests : o.requestsClose;
+  // A count takes as long as it takes: allow up to 10 minutes.
+  if (count !== undefined) return { args: ['-n', String(count)], seconds: 600 };
+  return { args: ['-t', String(o.durationSeconds), '-n', '10000000'], seconds: o.durationSeconds };
 }
 
 export interface RowOutcome {
@@ -73,7 +85,8 @@ export const ROWS: RowSpec[] = [
     tool: 'ab',
     http10: true,
     run: async (url, o) => {
-      const { stdout, clientCpu } = await runMeasured('ab', ['-q', '-c', String(o.connections), '-t', String(o.durationSeconds), '-n', '10000000', url], o.durationSeconds);
+      const load = abLoadArgs(o, false);
+      const { stdout, clientCpu } = await runMeasured('ab', ['-q', '-c', String(o.connections), ...load.args, url], load.seconds);
       return { result: parseAb(stdout), clientCpu };
     },
   },
@@ -83,7 +96,8 @@ export const ROWS: RowSpec[] = [
     tool: 'ab',
     http10: true,
     run: async (url, o) => {
-      const { stdout, clientCpu } = await runMeasured('ab', ['-q', '-k', '-c', String(o.connections), '-t', String(o.durationSeconds), '-n', '10000000', url], o.durationSeconds);
+      const load = abLoadArgs(o, true);
+      const { stdout, clientCpu } = await runMeasured('ab', ['-q', '-k', '-c', String(o.connections), ...load.args, url], load.seconds);
       return { result: parseAb(stdout), clientCpu };
     },
   },

@@ -62,7 +62,11 @@ export interface BenchRun {
   /** Columns, in order. */
   servers: ServerInfo[];
   rows: RowInfo[];
-  /** The server every ratio is taken against (node:http, one process). */
+  /** The server every ratio is taken against (node:http, one process; compare: the first server). */
   baseline: string;
+  /** Request counts ab used instead of the duration, when given. */
+  requests?: { keepAlive?: number; close?: number };
+  /** taskset CPU lists the servers and the load generators ran on, when pinned. */
+  pinning?: { server?: string; client?: string };
   measurements: Measurement[];
 }

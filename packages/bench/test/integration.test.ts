@@ -58,7 +58,7 @@ describe('pnpm bench --quick (pipeline, not speed)', function () {
   });
 
   it('refuses unknown servers and bad numbers with usage and exit code 2', async () => {
-    for (const args of [['--only', 'nginx'], ['--rounds', '0'], ['--bogus']]) {
+    for (const args of [['--only', 'nginx'], ['--rounds', '0'], ['--bogus'], ['compare', '--servers', 'nginx'], ['compare', '--pin', '--client-cpus', '0']]) {
       const failure = await run(process.execPath, [main, ...args]).then(
         () => null,
         (error: { code: number; stderr: string }) => error,

@@ -1,0 +1,50 @@
+import { formatRatio, formatRps, SATURATION_MARK, summarize } from './report.js';
+import type { BenchRun } from './types.js';
+
+/** A table cell must not contain '|' or a line break. */
+function cellText(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+}
+
+function percent(share: number | null): string {
+  return share === null ? '?' : `${Math.round(share * 100)}%`;
+}
+
+/**
+ * `pnpm bench compare`'s table: a row per tool, a column per server; each cell the median req/s
+ * (min-max over the rounds), the server's CPU share (100% = one core, all its processes) and
+ * the ratio to the first server. A server well under 100% per core it has waited for the client.
+ */
+export function renderComparison(run: BenchRun): string {
+  const summary = summarize(run);
+  const m = run.machine;
+  const load = [`${run.connections} connections`, `${run.durationSeconds} s per cell`];
+  if (run.requests?.keepAlive !== undefined) load.push(`ab -k -n ${run.requests.keepAlive}`);
+  if (run.requests?.close !== undefined) load.push(`ab -n ${run.requests.close}`);
+  const pinned = run.pinning ? ` Servers on CPUs ${run.pinning.server ?? 'any'}, load generators on CPUs ${run.pinning.client ?? 'any'}.` : ' Not pinned.';
+  const lines = [
+    `Node ${m.node}, ${m.cpuModel}, ${m.cores} cores, ${run.date.slice(0, 10)}. ${run.rounds} rounds, interleaved; ${load.join(', ')}.${pinned}`,
+    `Cells: median req/s (min-max), server CPU (100% = one core), ratio to ${run.servers[0]?.label ?? 'the first server'}.`,
+    '',
+    `| tool | ${run.servers.map((s) => cellText(s.label)).join(' | ')} |`,
+    `|---|${run.servers.map(() => '---').join('|')}|`,
+  ];
+  let saturated = false;
+  for (const { row, cells } of summary.rows) {
+    const texts = cells.map((cell, index) => {
+      if (cell.requestsPerSecond === null || cell.spread === null) return `n/a: ${cellText(cell.reason ?? 'no result')}`;
+      let text = `${formatRps(cell.requestsPerSecond)} (${formatRps(cell.spread.min)}-${formatRps(cell.spread.max)}), CPU ${percent(cell.serverCpu)}`;
+      if (cell.clientSaturated) {
+        text += SATURATION_MARK;
+        saturated = true;
+      }
+      if (index > 0 && cell.ratio !== null) text += ` **${formatRatio(cell.ratio)}**`;
+      if (cell.failedRounds > 0) text += ` (${cell.failedRounds} rounds failed: ${cellText(cell.reason ?? '')})`;
+      return text;
+    });
+    lines.push(`| ${cellText(row.label)} | ${texts.join(' | ')} |`);
+  }
+  if (saturated) lines.push('', `${SATURATION_MARK} the load generator used most of a core: the figure is bound by the client.`);
+  lines.push('', `Command: \`${run.command}\``);
+  return lines.join('\n');
+}
