@@ -8,7 +8,10 @@ import { createPlainServer, createSecureServer, factoryFor, resolveTransport, ty
 export interface ListenerOptions {
   /** Makes the task for each accepted connection (under TLS: those that negotiate no `alpn` entry). */
   factory: TaskFactory;
-  /** Connections open at once through this listener; more are refused (default 10,000). */
+  /**
+   * Connections open at once through this listener; more are refused (default 10,000). Under TLS
+   * those still in their handshake count too, and one over the limit is dropped unanswered.
+   */
   maxConnections?: number;
   /**
    * Answers a connection refused at the limit, then closes it. HTTP replies 503; the default
@@ -85,6 +88,10 @@ export class Listener {
         (error) => this.handshakeFailed(error),
       );
       this.server.on('connection', (socket: Socket) => this.trackRaw(socket));
+      // Under TLS the limit counts connections still in their handshake: one over it is dropped
+      // at accept, before it costs a handshake (no 503 can be sent before TLS is up).
+      this.server.maxConnections = max;
+      this.server.on('drop', () => this.refused++);
     }
   }
 

@@ -128,6 +128,22 @@ describe('Listener over TLS', function () {
     expect((logger.entries[0]?.error as NodeJS.ErrnoException).code).to.equal('ERR_TLS_HANDSHAKE_TIMEOUT');
   });
 
+  it('counts connections in their handshake toward maxConnections, and drops one over it before any handshake', async () => {
+    const listener = await start({ maxConnections: 2 });
+    const served = await tlsConnect(listener);
+    const handshaking = await connectTo(listener.address!.port);
+    sockets.push(handshaking);
+    // The server has taken the second TCP connection before the third comes.
+    const open = () => new Promise<number>((resolve, reject) => listener.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+    for (let tries = 0; (await open()) < 2 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const over = await connectTo(listener.address!.port);
+    sockets.push(over);
+    const { closed } = await readUntil(over, () => false, 2000);
+    expect(closed).to.equal(true);
+    expect(listener.stats()).to.deep.equal({ connections: 1, accepted: 1, refused: 1, tlsErrors: 0 });
+    expect(await exchange(served, 'kept', 7)).to.equal('hi kept');
+  });
+
   it('closes without waiting for connections still in their handshake', async () => {
     const listener = await start();
     const silent = await connectTo(listener.address!.port);
