@@ -71,7 +71,7 @@ class PendingConnect<T extends Task> implements TimerTarget, TaskChild {
     this.socket = new Socket({ allowHalfOpen: true });
     this.socket.once('connect', () => this.connected());
     this.socket.once('error', this.onError);
-    if (this.parent !== null) this.parent.addChild(this);
+    if (this.parent !== null) this.parent.current.addChild(this);
     if (this.settled) return; // the parent had closed already
     scheduler.addConnecting(this);
     scheduler.timers.schedule(this.timer, timeoutMs);
@@ -124,7 +124,8 @@ class PendingConnect<T extends Task> implements TimerTarget, TaskChild {
     this.settled = true;
     this.scheduler.timers.cancel(this.timer);
     this.scheduler.removeConnecting(this);
-    this.parent?.removeChild(this);
+    // `current`: the parent may have handed its socket over since, and this went along.
+    this.parent?.current.removeChild(this);
   }
 }
 

@@ -86,8 +86,7 @@ export abstract class Task implements TimerTarget {
   readonly id = nextTaskId++;
   readonly scheduler: Scheduler;
   readonly socket: Socket;
-  /** The task that closes this one when it closes, or null. */
-  readonly parent: Task | null;
+  private readonly parentTask: Task | null;
   private children: Set<TaskChild> | null = null;
   private readonly timer = new Timer(this);
   private phase = Phase.Open;
@@ -99,7 +98,7 @@ export abstract class Task implements TimerTarget {
   constructor(context: TaskContext) {
     this.scheduler = context.scheduler;
     this.socket = context.socket;
-    this.parent = context.parent ?? null;
+    this.parentTask = context.parent ?? null;
     (this.socket as TaskSocket)[kTask] = this;
     // Shared listeners with the socket as `this`: no closures per connection.
     this.socket.on('data', onSocketData);
@@ -108,7 +107,12 @@ export abstract class Task implements TimerTarget {
     this.socket.on('error', onSocketError);
     this.socket.on('close', onSocketClose);
     this.scheduler.adopt(this);
-    if (this.parent !== null) this.parent.addChild(this);
+    if (this.parentTask !== null) this.parentTask.current.addChild(this);
+  }
+
+  /** The task that closes this one when it closes (the task its parent handed over to, if it did), or null. */
+  get parent(): Task | null {
+    return this.parentTask === null ? null : this.parentTask.current;
   }
 
   /** Consumes `chunk` whole, or keeps the rest until more data comes (the sated rule). */
@@ -171,13 +175,17 @@ export abstract class Task implements TimerTarget {
     }
     let next: T;
     try {
-      next = factory({ scheduler: this.scheduler, socket }, head);
+      // The new task takes this one's place in the task tree: under its parent, over its children.
+      next = factory(this.parentTask === null ? { scheduler: this.scheduler, socket } : { scheduler: this.scheduler, socket, parent: this.parentTask }, head);
     } catch (error) {
       // Nobody owns the socket now: drop it rather than leak it.
       socket.destroy();
+      this.parentTask?.current.removeChild(this);
+      this.closeChildren();
       throw error;
     }
     this.successor = next;
+    this.passChildrenTo(next);
     // Reading stays paused only for a full write buffer, which the new task inherits.
     if (socket.writableNeedDrain) next.pauseFor(PAUSED_BY_WRITE);
     else socket.resume();
@@ -265,6 +273,14 @@ export abstract class Task implements TimerTarget {
     return this.children === null ? 0 : this.children.size;
   }
 
+  private passChildrenTo(next: Task): void {
+    this.parentTask?.current.removeChild(this);
+    const children = this.children;
+    if (children === null) return;
+    this.children = null;
+    for (const child of children) next.addChild(child);
+  }
+
   private closeChildren(): void {
     const children = this.children;
     if (children === null) return;
@@ -349,7 +365,7 @@ export abstract class Task implements TimerTarget {
     task.scheduler.timers.cancel(task.timer);
     task.scheduler.release(task);
     task.closeChildren();
-    if (task.parent !== null) task.parent.removeChild(task);
+    task.parent?.removeChild(task);
     try {
       task.onClose(task.closeReason ?? 'peer-closed', task.closeError);
     } catch (error) {

@@ -366,6 +366,45 @@ describe('Scheduler.connect', () => {
       expect(serverTasks.length, 'no connection was opened').to.equal(1);
     });
 
+    it('puts the task a child hands its socket over to in its place under the parent', async () => {
+      const { parent } = await inboundParent();
+      const child = await scheduler.connect(echoServer(), client, { parent });
+      const successor = child.handOver((context) => new LineClientTask(context));
+      expect(child.closes[0]!.reason).to.equal('handed-over');
+      expect(successor.parent).to.equal(parent);
+      expect(parent.childCount).to.equal(1);
+      successor.write('after hand-over\n');
+      await eventually(() => successor.lines.length === 1, 2000, 'echo to the successor');
+      parent.close();
+      await eventually(() => successor.closes.length === 1, 2000, 'successor closed');
+      expect(successor.closes[0]!.reason).to.equal('parent-closed');
+    });
+
+    it('passes the children of a parent that hands over to the new task', async () => {
+      const parent = await scheduler.connect(echoServer(), client);
+      const kept = await scheduler.connect(echoServer(), client, { parent });
+      const leaving = await scheduler.connect(echoServer(), client, { parent });
+      const successor = parent.handOver((context) => new LineClientTask(context));
+      expect(parent.childCount).to.equal(0);
+      expect(successor.childCount).to.equal(2);
+      expect(kept.parent).to.equal(successor);
+      leaving.close();
+      await eventually(() => successor.childCount === 1, 2000, 'child left the successor');
+      successor.close();
+      await eventually(() => kept.closes.length === 1, 2000, 'child closed');
+      expect(kept.closes[0]!.reason).to.equal('parent-closed');
+    });
+
+    it('moves a connection being made along with a hand-over', async () => {
+      const parent = await scheduler.connect(echoServer(), client);
+      const connecting = scheduler.connect({ host: 'slow.example', port: 1 }, client, { parent, lookup: silentLookup });
+      const successor = parent.handOver((context) => new LineClientTask(context));
+      expect(successor.childCount).to.equal(1);
+      successor.close();
+      expect((await expectRejection(connecting)).code).to.equal('PERCORE_ERR_CONNECT_ABORTED');
+      expect(successor.childCount).to.equal(0);
+    });
+
     it('abandons connections still being made when the scheduler closes all', async () => {
       const connecting = scheduler.connect({ host: 'slow.example', port: 1 }, client, { lookup: silentLookup });
       scheduler.closeAll();
