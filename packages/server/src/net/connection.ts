@@ -25,6 +25,39 @@ const enum Wait {
 }
 
 /**
+ * Where reading the current exchange's request is. Moves Head → (Continue →) Body → Done, or
+ * Head → Done for a request without a body; Discard when the response finished first.
+ */
+const enum ReadState {
+  /** No exchange: reading the next request head (`parser.idle` says whether any of it came). */
+  Head,
+  /** The request has a body the client holds back until 100 (Continue) (RFC 9110 10.1.1). */
+  Continue,
+  /** Its body is arriving for the handler. */
+  Body,
+  /** Its body is arriving and dropped: the response has finished (answered before the body). */
+  Discard,
+  /** The request has been received whole; later bytes are held, unparsed (pipelining). */
+  Done,
+  /** No request will be read again: a framing error, the exchange cut short, or a 101 sent. */
+  Closed,
+}
+
+/** Where writing the current exchange's response is. Moves Idle → Handler (→ Continued) → Streaming → Idle. */
+const enum WriteState {
+  /** No exchange. */
+  Idle,
+  /** The handler has sent nothing yet. */
+  Handler,
+  /** An interim 100 (Continue) went out; the final response has not started. */
+  Continued,
+  /** The head is out; the body goes out as the handler writes it. */
+  Streaming,
+  /** The response has finished while the request's body is still being dropped (ReadState.Discard). */
+  Done,
+}
+
+/**
  * The HTTP/1.x protocol task: one per connection. Bytes flow one way: socket → onData → parser →
  * handler → response → socket. One exchange runs at a time; bytes of pipelined requests that
  * arrive meanwhile wait, unparsed, so responses go out strictly in request order.
@@ -33,14 +66,13 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   private readonly parser: RequestParser;
   private request: NetRequest | null = null;
   private response: NetResponse | null = null;
-  /** Whether the current request has been received whole. */
-  private messageComplete = false;
+  private readState = ReadState.Head;
+  private writeState = WriteState.Idle;
   /** Unparsed bytes held while an exchange is in progress (pipelining). */
   private held: Buffer | null = null;
   private wait = Wait.None;
   /** Whether the request in progress asked to keep the connection (RFC 9112 9.3). */
   private requestKeepAlive = false;
-  private continueSent = false;
   /** The current request's reader is behind, so reading is paused for it. */
   private bodyPaused = false;
   /** The listener is shutting down: finish the exchange in progress, then close. */
@@ -85,7 +117,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     // ones wait in `held`); a partial one can never complete.
     this.peerEnded = true;
     if (this.request === null) this.halfClose();
-    else if (!this.messageComplete) {
+    else if (this.readState !== ReadState.Done) {
       this.request.failBody(new PercoreError('PERCORE_ERR_ABORTED', 'the client closed before sending the whole body'));
     }
   }
@@ -141,7 +173,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   private parseLoop(data: Buffer, offset: number): void {
     const parser = this.parser;
     while (!this.closed) {
-      if ((this.request !== null && this.messageComplete) || this.upgradeTo !== null) {
+      if (this.readState >= ReadState.Done) {
         // An exchange is in progress and its request is whole: later bytes wait their turn (after
         // a 101 they are the new protocol's).
         if (offset < data.length) this.hold(data.subarray(offset));
@@ -198,8 +230,8 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     const response = new NetResponse(this, parser.method === 'HEAD', parser.versionMinor === 0);
     this.request = request;
     this.response = response;
-    this.messageComplete = !hasBody;
-    this.continueSent = false;
+    this.readState = !hasBody ? ReadState.Done : request.expectContinue ? ReadState.Continue : ReadState.Body;
+    this.writeState = WriteState.Handler;
     this.bodyPaused = false;
     this.requestKeepAlive = parser.keepAlive;
     if (this.observer !== null) this.observe(request);
@@ -218,15 +250,16 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     // client that expects 100-continue holds its body back until asked, so until the handler reads
     // (bodyWanted) it is the handler being waited for, not the body.
     if (this.response === response && !response.finished) {
-      this.arm(this.messageComplete || (request.expectContinue && !this.continueSent) ? Wait.Response : Wait.Body);
+      const readState = this.readState;
+      this.arm(readState === ReadState.Done || readState === ReadState.Continue ? Wait.Response : Wait.Body);
     }
   }
 
   private completeMessage(): void {
-    this.messageComplete = true;
+    this.readState = ReadState.Done;
     const request = this.request!;
     request.endBody(this.parser.trailers);
-    if (this.response!.finished) this.request = this.response = null;
+    if (this.response!.finished) this.endExchange(ReadState.Head);
     else this.arm(Wait.Response);
   }
 
@@ -235,19 +268,22 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     if (response !== this.response) return;
     if (this.observed !== null) this.settleObserved(true, response.status);
     const request = this.request!;
-    if (!response.keepAlive || (!this.messageComplete && this.peerEnded)) {
+    const whole = this.readState === ReadState.Done;
+    if (!response.keepAlive || (!whole && this.peerEnded)) {
       request.discard();
-      this.request = this.response = null;
+      this.endExchange(ReadState.Closed);
       this.halfClose();
       return;
     }
-    if (!this.messageComplete) {
+    if (!whole) {
       // Answered before the body was read: the rest of the body is dropped as it arrives.
       request.discard();
+      this.readState = ReadState.Discard;
+      this.writeState = WriteState.Done;
       this.arm(Wait.Body);
       return;
     }
-    this.request = this.response = null;
+    this.endExchange(ReadState.Head);
     const held = this.held;
     if (held === null) {
       if (!this.parsing) this.settle();
@@ -274,7 +310,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     }
     // The new protocol starts right after the request message ends (RFC 9110 7.8): its body, if
     // any, must have been received whole first, or its rest would reach the new protocol.
-    if (!this.messageComplete) {
+    if (this.readState !== ReadState.Done) {
       throw new PercoreError('PERCORE_ERR_UPGRADE_NOT_REQUESTED', 'the request body has not been received whole');
     }
   }
@@ -284,7 +320,8 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     if (response !== this.response) return;
     this.write(head);
     if (this.observed !== null) this.settleObserved(true, 101);
-    this.request = this.response = null;
+    // Closed: the parse loop holds the rest of the read for the new protocol.
+    this.endExchange(ReadState.Closed);
     this.upgradeTo = factory;
     // Inside `parse`, the rest of the read is held first; `parse` then finishes the hand-over.
     if (!this.parsing) this.finishUpgrade();
@@ -297,6 +334,13 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     this.upgradeTo = null;
     this.held = null;
     this.handOver(factory, head);
+  }
+
+  /** Drops the current exchange; `next` says whether another request may be read. */
+  private endExchange(next: ReadState.Head | ReadState.Closed): void {
+    this.request = this.response = null;
+    this.readState = next;
+    this.writeState = WriteState.Idle;
   }
 
   /**
@@ -334,7 +378,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   private reject(code: ErrorCode): void {
     const response = this.response;
     const request = this.request;
-    this.request = this.response = null;
+    this.endExchange(ReadState.Closed);
     this.held = null;
     const error = new PercoreError(code);
     request?.failBody(error);
@@ -359,7 +403,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   private abortExchange(why: string, cause?: unknown): void {
     const request = this.request;
     const response = this.response;
-    this.request = this.response = null;
+    this.endExchange(ReadState.Closed);
     this.held = null;
     const error = new PercoreError('PERCORE_ERR_ABORTED', why, { cause });
     if (this.observed !== null) this.settleObserved(false, response?.headersSent ? response.status : 0, error);
@@ -405,8 +449,9 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   bodyWanted(request: NetRequest): void {
     // RFC 9110 10.1.1: the client waits for 100 (Continue) before sending the body; send it
     // only when the handler reads, so a handler may refuse without receiving the body.
-    if (request === this.request && request.expectContinue && !this.continueSent && !this.response!.headersSent) {
-      this.continueSent = true;
+    if (request === this.request && request.expectContinue && this.writeState === WriteState.Handler) {
+      this.writeState = WriteState.Continued;
+      if (this.readState === ReadState.Continue) this.readState = ReadState.Body;
       this.write(CONTINUE_RESPONSE);
       // The client was told to send the body: from now on it is the body being waited for
       // (unless the reader is already behind and reading is paused).
@@ -422,7 +467,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
       // The reader is behind, not the client: time the handler, not the body.
       if (this.wait === Wait.Body) this.arm(Wait.Response);
     } else {
-      if (!this.messageComplete && this.wait === Wait.Response) this.arm(Wait.Body);
+      if (this.readState !== ReadState.Done && this.wait === Wait.Response) this.arm(Wait.Body);
     }
   }
 
@@ -433,18 +478,20 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     if (response.wantsClose) return false;
     // The client holds back its body until 100 (Continue); answered without it, the connection's
     // next bytes could be either that body or a new request, so it must close (RFC 9110 10.1.1).
-    if (!this.messageComplete && this.request!.expectContinue && !this.continueSent) return false;
+    if (this.readState === ReadState.Continue) return false;
     return true;
   }
 
   writeResponse(response: NetResponse, data: string | Uint8Array): boolean {
     if (response !== this.response) return false;
+    this.writeState = WriteState.Streaming;
     if (this.wait === Wait.Response) this.arm(Wait.Response);
     return this.write(data);
   }
 
   writeResponseParts(response: NetResponse, parts: Array<string | Uint8Array>): boolean {
     if (response !== this.response) return false;
+    this.writeState = WriteState.Streaming;
     if (this.wait === Wait.Response) this.arm(Wait.Response);
     const socket = this.socket;
     socket.cork();
