@@ -185,4 +185,20 @@ describe('Task', () => {
     expect(task.closes[0]!.reason).to.equal('done');
     expect(task.write('late')).to.equal(false);
   });
+
+  it('closes what was tied to it with addChild when it closes, and at once once closed', async () => {
+    const { task } = await open();
+    const closedWith: CloseReason[] = [];
+    const child = { close: (reason: CloseReason) => closedWith.push(reason) };
+    const untied = { close: (reason: CloseReason) => closedWith.push(reason) };
+    task.addChild(child);
+    task.addChild(untied);
+    task.removeChild(untied);
+    expect(task.childCount).to.equal(1);
+    task.close();
+    expect(closedWith).to.deep.equal(['parent-closed']);
+    expect(task.childCount).to.equal(0);
+    task.addChild(child);
+    expect(closedWith).to.deep.equal(['parent-closed', 'parent-closed']);
+  });
 });
