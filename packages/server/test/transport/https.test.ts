@@ -152,6 +152,17 @@ describe('HTTP over TLS', function () {
       expect(received - BIG).to.be.below(200);
     });
 
+    it("finishes the large response when the client half-closes (close_notify and FIN) right after its request", async () => {
+      const engine = await start();
+      const socket = await rawTls(engine);
+      let received = 0;
+      socket.on('data', (chunk: Buffer) => (received += chunk.length));
+      socket.end('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+      await new Promise((resolve) => socket.once('close', resolve));
+      expect(received).to.be.above(BIG);
+      expect(received - BIG).to.be.below(200);
+    });
+
     it("routes a client offering ['x-test', 'http/1.1'] to the x-test factory, and one offering http/1.1 to HTTP", async () => {
       const { key, cert } = testCertificate();
       const engine = await start({ transport: { tls: { key, cert }, alpn: { 'x-test': (context) => new XTestTask(context) } } });
