@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect as netConnect, createServer, type AddressInfo, type LookupFunction, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PercoreError } from '../../src/errors.js';
 import { Listener } from '../../src/scheduler/listener.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
@@ -169,6 +171,20 @@ describe('Scheduler.connect', () => {
     // The bytes really came split: many more reads than lines, on each side.
     expect(serverTasks[0]!.chunks).to.be.greaterThan(4);
     expect(task.chunks).to.be.greaterThan(4);
+  });
+
+  it('connects to a Unix domain socket path', async () => {
+    const path = join(tmpdir(), `percore-connect-${process.pid}-${Date.now()}.sock`);
+    const local = new Listener(scheduler, { factory: (context) => new LineEchoServerTask(context, 'echo') });
+    await local.listen({ path });
+    try {
+      const task = await scheduler.connect({ path }, client);
+      task.write('over a path\n');
+      await eventually(() => task.lines.length === 1, 2000, 'echo');
+      expect(task.lines).to.deep.equal(['over a path']);
+    } finally {
+      await local.close({ graceMs: 0 });
+    }
   });
 
   it('rejects with PERCORE_ERR_CONNECT_REFUSED when nothing listens', async () => {
