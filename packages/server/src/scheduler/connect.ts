@@ -29,7 +29,8 @@ const DEFAULT_HOST = 'localhost';
  * - PERCORE_ERR_CONNECT_REFUSED: the peer refused (ECONNREFUSED);
  * - PERCORE_ERR_CONNECT_TIMEOUT: not connected within `timeoutMs`;
  * - PERCORE_ERR_CONNECT_FAILED: anything else (DNS failure, unreachable network, a factory that threw);
- * - PERCORE_ERR_CONNECT_ABORTED: the parent task or the scheduler closed first.
+ * - PERCORE_ERR_CONNECT_ABORTED: the parent task or the scheduler closed first;
+ * - PERCORE_ERR_INVALID_OPTION: a malformed address or timeout.
  * The task never sees a connection that was not made, so it needs no connect state of its own.
  */
 export function connect<T extends Task>(
@@ -76,8 +77,13 @@ class PendingConnect<T extends Task> implements TimerTarget, TaskChild {
     scheduler.addConnecting(this);
     scheduler.timers.schedule(this.timer, timeoutMs);
     const noDelay = options.noDelay ?? true;
-    if ('path' in address) this.socket.connect({ path: address.path });
-    else this.socket.connect({ host: address.host ?? DEFAULT_HOST, port: address.port, lookup: options.lookup, noDelay });
+    try {
+      if ('path' in address) this.socket.connect({ path: address.path });
+      else this.socket.connect({ host: address.host ?? DEFAULT_HOST, port: address.port, lookup: options.lookup, noDelay });
+    } catch (error) {
+      // node:net throws at once for a malformed address (a port out of range, a bad host type).
+      this.abandon(new PercoreError('PERCORE_ERR_INVALID_OPTION', `cannot connect to ${this.target}`, { cause: error }));
+    }
   }
 
   /** TaskChild: the parent task or the scheduler closed while connecting. */

@@ -263,6 +263,13 @@ describe('Scheduler.connect', () => {
     expect(error.code).to.equal('PERCORE_ERR_INVALID_OPTION');
   });
 
+  it('rejects a malformed address with PERCORE_ERR_INVALID_OPTION, leaving nothing pending', async () => {
+    const error = await expectRejection(scheduler.connect({ host: '127.0.0.1', port: 70_000 }, client));
+    expect(error.code).to.equal('PERCORE_ERR_INVALID_OPTION');
+    expect((error.cause as NodeJS.ErrnoException).code).to.equal('ERR_SOCKET_BAD_PORT');
+    expect(scheduler.stats().pendingTimers).to.equal(0);
+  });
+
   it('runs a task idle timeout when the server accepts but never answers', async () => {
     mode = 'silent';
     const task = await scheduler.connect(echoServer(), (context) => new LineClientTask(context, { onOpen: (t) => t.setTimeout(50) }));
