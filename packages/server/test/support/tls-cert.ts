@@ -39,6 +39,11 @@ export function testCertificate(): TestCertificate {
   return made;
 }
 
+/** The test key encrypted (AES-256) under `passphrase`, as PEM. */
+export function encryptedTestKey(passphrase: string): string {
+  return execFileSync('openssl', ['pkey', '-in', testCertificate().keyFile, '-aes256', '-passout', `pass:${passphrase}`], { encoding: 'utf8' });
+}
+
 /** Whether the openssl CLI runs here. */
 export function hasOpenssl(): boolean {
   try {

@@ -11,7 +11,7 @@ import type { Handler } from '../../src/http/api.js';
 import { Task } from '../../src/scheduler/task.js';
 import { checkServerOptions, createServer, type ServerOptions } from '../../src/server.js';
 import { collectingLogger, connectTo, eventually, readUntil } from '../support/sockets.js';
-import { hasOpenssl, testCertificate } from '../support/tls-cert.js';
+import { encryptedTestKey, hasOpenssl, testCertificate } from '../support/tls-cert.js';
 import { tlsConnectTo } from '../support/tls-client.js';
 import { requireUws } from '../support/uws.js';
 
@@ -96,6 +96,18 @@ describe('HTTP over TLS', function () {
     const socket = await tlsConnectTo(engine.address!.port, options);
     sockets.push(socket);
     return socket;
+  }
+
+  for (const name of ['net', 'uws'] as const) {
+    it(`${name}: serves with a passphrase-protected key, and refuses a wrong passphrase with PERCORE_ERR_TLS_CONFIG`, async function () {
+      if (name === 'uws') requireUws(this);
+      const key = encryptedTestKey('s3cret');
+      const { cert } = testCertificate();
+      const wrong = () => createServer({ engine: name, handler, transport: { tls: { key, cert, passphrase: 'wrong' } } });
+      expect(codeOf(wrong)).to.equal('PERCORE_ERR_TLS_CONFIG');
+      const engine = await start({ engine: name, transport: { tls: { key, cert, passphrase: 's3cret' } } });
+      expect((await httpsRequest(`${engine.url}/locked`)).body.toString()).to.equal('hello /locked');
+    });
   }
 
   describe('net engine', () => {
