@@ -26,7 +26,7 @@ export { errorCatalog, isPercoreError, PercoreError, statusForError, type ErrorC
 
 // The scheduler and its tasks
 export { Scheduler, type Logger, type SchedulerOptions, type SchedulerStats } from './scheduler/scheduler.js';
-export { Task, type CloseReason, type TaskChild, type TaskContext, type TaskFactory } from './scheduler/task.js';
+export { Task, type CloseReason, type HandOverFactory, type TaskChild, type TaskContext, type TaskFactory } from './scheduler/task.js';
 export type { ConnectAddress, ConnectOptions } from './scheduler/connect.js';
 export { Listener, type ListenerOptions, type ListenerStats } from './scheduler/listener.js';
 export type { TransportOptions } from './scheduler/transport.js';
