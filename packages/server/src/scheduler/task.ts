@@ -176,7 +176,10 @@ export abstract class Task implements TimerTarget {
     let next: T;
     try {
       // The new task takes this one's place in the task tree: under its parent, over its children.
-      next = factory(this.parentTask === null ? { scheduler: this.scheduler, socket } : { scheduler: this.scheduler, socket, parent: this.parentTask }, head);
+      next = factory(
+        this.parentTask === null ? { scheduler: this.scheduler, socket } : { scheduler: this.scheduler, socket, parent: this.parentTask },
+        head,
+      );
     } catch (error) {
       // Nobody owns the socket now: drop it rather than leak it.
       socket.destroy();

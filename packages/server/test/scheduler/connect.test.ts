@@ -200,14 +200,21 @@ describe('Scheduler.connect', () => {
 
   it('rejects with PERCORE_ERR_CONNECT_TIMEOUT when a loopback listener never completes the handshake', async function () {
     // A listener with a full accept queue (backlog 0, never accepting): Linux drops further SYNs.
-    const python = spawn('python3', ['-c', [
-      'import socket, sys',
-      's = socket.socket()',
-      "s.bind(('127.0.0.1', 0))",
-      's.listen(0)',
-      'print(s.getsockname()[1], flush=True)',
-      'sys.stdin.read()',
-    ].join('\n')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const python = spawn(
+      'python3',
+      [
+        '-c',
+        [
+          'import socket, sys',
+          's = socket.socket()',
+          "s.bind(('127.0.0.1', 0))",
+          's.listen(0)',
+          'print(s.getsockname()[1], flush=True)',
+          'sys.stdin.read()',
+        ].join('\n'),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     const fillers: Socket[] = [];
     try {
       const fullPort = await portOf(python);
@@ -248,9 +255,11 @@ describe('Scheduler.connect', () => {
   });
 
   it('rejects a task factory that throws with PERCORE_ERR_CONNECT_FAILED, and drops the socket', async () => {
-    const error = await expectRejection(scheduler.connect(echoServer(), () => {
-      throw new Error('no task today');
-    }));
+    const error = await expectRejection(
+      scheduler.connect(echoServer(), () => {
+        throw new Error('no task today');
+      }),
+    );
     expect(error.code).to.equal('PERCORE_ERR_CONNECT_FAILED');
     expect((error.cause as Error).message).to.equal('no task today');
     expect(logger.entries.map((entry) => entry.code)).to.deep.equal(['PERCORE_ERR_CONNECT_FAILED']);
@@ -297,11 +306,15 @@ describe('Scheduler.connect', () => {
   });
 
   it('isolates a client task that throws: only it closes', async () => {
-    const failing = await scheduler.connect(echoServer(), (context) => new LineClientTask(context, {
-      onLine: () => {
-        throw new Error('client bug');
-      },
-    }));
+    const failing = await scheduler.connect(
+      echoServer(),
+      (context) =>
+        new LineClientTask(context, {
+          onLine: () => {
+            throw new Error('client bug');
+          },
+        }),
+    );
     const healthy = await scheduler.connect(echoServer(), client);
     failing.write('boom\n');
     await eventually(() => failing.closes.length === 1, 2000, 'failing task closed');
@@ -368,7 +381,10 @@ describe('Scheduler.connect', () => {
     it('abandons a connection still being made when its parent closes', async () => {
       const { parent } = await inboundParent();
       let made = 0;
-      const connecting = scheduler.connect({ host: 'slow.example', port: 1 }, (context) => (made++, client(context)), { parent, lookup: silentLookup });
+      const connecting = scheduler.connect({ host: 'slow.example', port: 1 }, (context) => (made++, client(context)), {
+        parent,
+        lookup: silentLookup,
+      });
       expect(parent.childCount, 'the pending connection is a child').to.equal(1);
       parent.close();
       const error = await expectRejection(connecting);
