@@ -94,6 +94,9 @@ export abstract class Task implements TimerTarget {
   private closeReason: CloseReason | null = null;
   private closeError: unknown = undefined;
   private successor: Task | null = null;
+  /** The socket's byte counts when this task got it (non-zero after a hand-over). */
+  private bytesReadBefore = 0;
+  private bytesWrittenBefore = 0;
 
   constructor(context: TaskContext) {
     this.scheduler = context.scheduler;
@@ -188,6 +191,8 @@ export abstract class Task implements TimerTarget {
       throw error;
     }
     this.successor = next;
+    next.bytesReadBefore = socket.bytesRead;
+    next.bytesWrittenBefore = socket.bytesWritten;
     this.passChildrenTo(next);
     // Reading stays paused only for a full write buffer, which the new task inherits.
     if (socket.writableNeedDrain) next.pauseFor(PAUSED_BY_WRITE);
@@ -198,12 +203,14 @@ export abstract class Task implements TimerTarget {
     return next;
   }
 
+  /** Bytes read from the socket while this task had it (a hand-over splits the socket's count). */
   get bytesRead(): number {
-    return this.socket.bytesRead;
+    return (this.successor === null ? this.socket.bytesRead : this.successor.bytesReadBefore) - this.bytesReadBefore;
   }
 
+  /** Bytes written to the socket while this task had it. */
   get bytesWritten(): number {
-    return this.socket.bytesWritten;
+    return (this.successor === null ? this.socket.bytesWritten : this.successor.bytesWrittenBefore) - this.bytesWrittenBefore;
   }
 
   /** Queues `data` for the peer. Returns false when the socket's buffer is full; reading stops until it drains. */

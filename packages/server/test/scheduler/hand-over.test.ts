@@ -174,6 +174,23 @@ describe('Task.handOver', () => {
     expect(first.closes).to.deep.equal(['handed-over']);
   });
 
+  it('splits the byte counts at the hand-over, so the scheduler counts each byte once', async () => {
+    const { client, first } = await open();
+    client.write('switch\nab');
+    await eventually(() => first.successorTask !== null, 2000, 'hand-over');
+    const next = first.successorTask!;
+    client.write('cde');
+    await readUntil(client, (received) => received.length >= 5);
+    expect(first.bytesRead, 'the old task read the upgrade and the head').to.equal(9);
+    expect(next.bytesRead).to.equal(3);
+    expect(next.bytesWritten).to.equal(5);
+    expect(scheduler.stats().bytesIn).to.equal(12);
+    client.end();
+    await eventually(() => next.closes.length === 1, 2000, 'close');
+    expect(scheduler.stats().bytesIn).to.equal(12);
+    expect(scheduler.stats().bytesOut).to.equal(5);
+  });
+
   it('shuts down the new task when the listener closes', async () => {
     const { client, first } = await open();
     client.write('switch\n');
