@@ -1,3 +1,4 @@
+// Rules cited as "rule N": docs/uws-rules.md
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import type { TemplatedApp, us_listen_socket } from 'uws-node18-23';
@@ -41,7 +42,7 @@ const DEFAULT_GRACE_MS = 10_000;
 /**
  * The `uws` engine: uWebSockets.js serving percore's `(req, res)` handlers, with percore's
  * semantics on top (status defaults, limits, 413, 500 on a throw, response timeouts on the
- * scheduler's wheel). uWS answers HTTP/1.0 with 505 and requires Host; it parses, times out
+ * scheduler's wheel). uWS answers HTTP/1.0 with 505 and requires Host (rule 1); it parses, times out
  * idle connections and writes Date and Content-Length itself.
  *
  * On Linux every listen uses SO_REUSEPORT, so each cluster worker listens on its own and the

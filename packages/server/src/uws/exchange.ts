@@ -1,3 +1,4 @@
+// Rules cited as "rule N": docs/uws-rules.md
 import type { HttpRequest as NativeRequest, HttpResponse as NativeResponse } from 'uws-node18-23';
 import { PercoreError, type ErrorCode } from '../errors.js';
 import type { Handler } from '../http/api.js';
@@ -25,9 +26,9 @@ export interface ExchangeHost {
 /**
  * One request and its response on the `uws` engine, keeping uWebSockets.js's rules:
  * onAborted is registered before anything can go asynchronous (rule 2), onData is attached
- * before the handler runs and every chunk is copied (rule 6), and the request is copied before
- * uWS frees it (rule 5). A handler that goes asynchronous gets a response timeout on the
- * scheduler's wheel.
+ * before the handler can go asynchronous and every chunk is copied (rule 6), and the request
+ * is copied before uWS frees it (rule 5). A handler that goes asynchronous gets a response
+ * timeout on the scheduler's wheel.
  */
 export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget {
   readonly request: UwsRequest;

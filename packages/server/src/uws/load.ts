@@ -1,3 +1,4 @@
+// Rules cited as "rule N": docs/uws-rules.md
 import { createRequire } from 'node:module';
 import type * as UwsModule from 'uws-node18-23';
 import { PercoreError } from '../errors.js';
@@ -5,7 +6,7 @@ import { PercoreError } from '../errors.js';
 export type Uws = typeof UwsModule;
 
 /**
- * uWebSockets.js binaries are tied to Node's ABI, and the npm registry carries them only as the
+ * uWebSockets.js binaries are tied to Node's ABI (rule 9), and the npm registry carries them only as the
  * @uwsjs/core republish, under two lines installed side by side through npm aliases. The newest
  * line that has a binary for this Node is used; a line without one fails fast.
  */

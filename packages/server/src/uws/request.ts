@@ -1,3 +1,4 @@
+// Rules cited as "rule N": docs/uws-rules.md
 import type { HttpRequest as NativeRequest, HttpResponse as NativeResponse } from 'uws-node18-23';
 import { PercoreError } from '../errors.js';
 import type { HttpRequest } from '../http/api.js';

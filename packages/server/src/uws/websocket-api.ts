@@ -1,3 +1,4 @@
+// Rules cited as "rule N": docs/uws-rules.md
 import { PercoreError } from '../errors.js';
 import type { MessageData } from '../pubsub/types.js';
 import { checkHeaderName, checkHeaderValue } from '../http/header-validation.js';

@@ -1,3 +1,4 @@
+// Rules cited as "rule N": docs/uws-rules.md
 import type { HttpRequest as NativeRequest, HttpResponse as NativeResponse, us_socket_context_t } from 'uws-node18-23';
 import { PercoreError, statusForError } from '../errors.js';
 import { buildHeaderRecord } from '../http/header-record.js';
