@@ -33,6 +33,15 @@ class LinecaseTask extends Task {
 
   override onClose(reason: CloseReason): void {
     this.closes.push(reason);
+    this.onClosed?.();
+  }
+
+  private onClosed: (() => void) | undefined;
+
+  /** Resolves once `task` has closed. */
+  static closed(task: LinecaseTask): Promise<void> {
+    if (task.closes.length > 0) return Promise.resolve();
+    return new Promise((resolve) => (task.onClosed = resolve));
   }
 }
 
@@ -76,6 +85,10 @@ describe('net: protocol upgrade (res.upgrade)', () => {
     expect(LinecaseTask.tasks).to.have.length(1);
     expect(LinecaseTask.tasks[0]!.head.length).to.equal(0);
     expect(server.server.stats().connections).to.equal(1);
+    client.destroy();
+    await LinecaseTask.closed(LinecaseTask.tasks[0]!);
+    expect(LinecaseTask.tasks[0]!.closes).to.deep.equal(['peer-closed']);
+    expect(server.server.stats().connections).to.equal(0);
   });
 
   it('upgrades a request sent byte by byte', async () => {
