@@ -318,6 +318,8 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   /** ResponseOwner */
   upgradeResponse(response: NetResponse, head: string, factory: HandOverFactory): void {
     if (response !== this.response) return;
+    // RFC 9110 7.8: with Expect: 100-continue as well, a 100 (Continue) MUST precede the 101.
+    if (this.request!.expectContinue && this.writeState === WriteState.Handler) this.write(CONTINUE_RESPONSE);
     this.write(head);
     if (this.observed !== null) this.settleObserved(true, 101);
     // Closed: the parse loop holds the rest of the read for the new protocol.

@@ -154,6 +154,25 @@ describe('net: protocol upgrade (res.upgrade)', () => {
     );
   });
 
+  it('sends 100 (Continue) before the 101 when the request also expects it (RFC 9110 7.8)', async () => {
+    const server = await startServer(upgrading);
+    const client = await server.connect();
+    await client.write('GET /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nUpgrade: linecase\r\nConnection: Upgrade\r\n\r\nq\n');
+    await expectReceived(client, `HTTP/1.1 100 Continue\r\n\r\n${SWITCHING}Q\n`);
+  });
+
+  it('sends no second 100 (Continue) when reading the body already sent one', async () => {
+    const server = await startServer(async (req, res) => {
+      await req.bytes();
+      res.upgrade('linecase', linecase);
+    });
+    const client = await server.connect();
+    await client.write('POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\nUpgrade: linecase\r\nConnection: Upgrade\r\n\r\n');
+    await client.waitForText('100 Continue');
+    await client.write('..z\n');
+    await expectReceived(client, `HTTP/1.1 100 Continue\r\n\r\n${SWITCHING}Z\n`);
+  });
+
   describe('refusal: PERCORE_ERR_UPGRADE_NOT_REQUESTED, nothing sent, the exchange goes on', () => {
     /** Tries the upgrade, and answers 400 with the error code when refused. */
     const tryUpgrade: Handler = (_req, res) => {
