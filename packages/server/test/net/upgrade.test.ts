@@ -126,6 +126,24 @@ describe('net: protocol upgrade (res.upgrade)', () => {
     await expectReceived(client, `${SWITCHING}GET / HTTP/1.1\r\n\r\nX\n`);
   });
 
+  it('tells the new task of a FIN that came before an async handler upgraded', async () => {
+    let release!: () => void;
+    const decided = new Promise<void>((resolve) => (release = resolve));
+    const server = await startServer(async (_req, res) => {
+      await decided;
+      res.upgrade('linecase', linecase);
+    });
+    const client = await server.connect();
+    await client.write(`${UPGRADE_REQUEST}last\n`);
+    await client.end();
+    await delay(30);
+    release();
+    expect(await client.waitForClose()).to.equal(true);
+    expect(client.received.toString('latin1')).to.equal(`${SWITCHING}LAST\n`);
+    await LinecaseTask.closed(LinecaseTask.tasks[0]!);
+    expect(LinecaseTask.tasks[0]!.closes).to.deep.equal(['peer-closed']);
+  });
+
   it('serves keep-alive requests before the upgrade on the same connection, pipelined or not', async () => {
     const server = await startServer(upgrading);
     const client = await server.connect();

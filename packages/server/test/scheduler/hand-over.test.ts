@@ -159,6 +159,28 @@ describe('Task.handOver', () => {
     expect(data.toString()).to.equal('GO');
   });
 
+  it('passes a full write buffer on: the new task sees writeBlocked, then onDrain when the peer reads', async () => {
+    const big = Buffer.alloc(1024 * 1024, 0x61);
+    onFirstData = (task, chunk) => {
+      if (!chunk.includes('switch')) return true;
+      for (let i = 0; i < 64 && task.write(big); i++);
+      return true;
+    };
+    const { client, first } = await open();
+    client.pause();
+    client.write('switch\n');
+    await eventually(() => first.successorTask !== null, 2000, 'hand-over');
+    const next = first.successorTask!;
+    expect(next.writeBlocked, 'the new task inherits the full buffer').to.equal(true);
+    expect(next.socket.isPaused(), 'and reading stays paused for it').to.equal(true);
+    let drained = 0;
+    next.onDrain = () => drained++;
+    client.resume();
+    await eventually(() => drained === 1, 5000, 'drain');
+    expect(next.writeBlocked).to.equal(false);
+    expect(next.socket.isPaused()).to.equal(false);
+  });
+
   it('counts one connection in the listener and scheduler until the socket closes', async () => {
     const { client, first } = await open();
     client.write('switch\n');
