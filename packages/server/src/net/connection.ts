@@ -61,6 +61,11 @@ const enum WriteState {
  * The HTTP/1.x protocol task: one per connection. Bytes flow one way: socket → onData → parser →
  * handler → response → socket. One exchange runs at a time; bytes of pipelined requests that
  * arrive meanwhile wait, unparsed, so responses go out strictly in request order.
+ *
+ * Where the exchange is lives in two states, `readState` and `writeState`. Whether the
+ * connection persists is decided apart from them, in `mayKeepAlive`; the flags beside them are
+ * conditions, not positions: a peer FIN, shutdown, a reader behind, re-entry into `parse`. After
+ * a 101 (`res.upgrade`) the connection goes to another task with the bytes held (`finishUpgrade`).
  */
 export class HttpTask extends Task implements ParserSink, RequestOwner, ResponseOwner {
   private readonly parser: RequestParser;
