@@ -1,5 +1,20 @@
 import type { ErrorCode } from '../errors.js';
-import { BACKSLASH, COLON, COMMA, DQUOTE, EQUALS, FIELD_VALUE, HEX_VALUE, HTAB, QDTEXT, QUOTED_PAIR, SCHEME, SEMICOLON, SP, TOKEN } from '../http/chars.js';
+import {
+  BACKSLASH,
+  COLON,
+  COMMA,
+  DQUOTE,
+  EQUALS,
+  FIELD_VALUE,
+  HEX_VALUE,
+  HTAB,
+  QDTEXT,
+  QUOTED_PAIR,
+  SCHEME,
+  SEMICOLON,
+  SP,
+  TOKEN,
+} from '../http/chars.js';
 
 /**
  * The HTTP/1.x grammar the request parser checks bytes against (RFC 9110, RFC 9112): pure
@@ -40,8 +55,12 @@ export const UNSUPPORTED_VERSION = -2;
 export function versionMinorOf(buf: Buffer, start: number, end: number): number {
   if (
     end - start !== 8 ||
-    buf[start] !== 0x48 || buf[start + 1] !== 0x54 || buf[start + 2] !== 0x54 || buf[start + 3] !== 0x50 ||
-    buf[start + 4] !== 0x2f || buf[start + 6] !== 0x2e
+    buf[start] !== 0x48 ||
+    buf[start + 1] !== 0x54 ||
+    buf[start + 2] !== 0x54 ||
+    buf[start + 3] !== 0x50 ||
+    buf[start + 4] !== 0x2f ||
+    buf[start + 6] !== 0x2e
   ) {
     return INVALID_VERSION;
   }

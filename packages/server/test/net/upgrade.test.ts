@@ -185,7 +185,9 @@ describe('net: protocol upgrade (res.upgrade)', () => {
       res.upgrade('linecase', linecase);
     });
     const client = await server.connect();
-    await client.write('POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\nUpgrade: linecase\r\nConnection: Upgrade\r\n\r\n');
+    await client.write(
+      'POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\nUpgrade: linecase\r\nConnection: Upgrade\r\n\r\n',
+    );
     await client.waitForText('100 Continue');
     await client.write('..z\n');
     await expectReceived(client, `HTTP/1.1 100 Continue\r\n\r\n${SWITCHING}Z\n`);
