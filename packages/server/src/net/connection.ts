@@ -1,11 +1,11 @@
 import type { Socket } from 'node:net';
-import { isPercoreError, PercoreError, statusForError, type ErrorCode } from '../errors.js';
+import { PercoreError, type ErrorCode } from '../errors.js';
 import { Task, type CloseReason, type HandOverFactory, type TaskContext, type TaskFactory } from '../scheduler/task.js';
 import type { Handler } from '../http/api.js';
 import { checkHandler } from '../http/engine-options.js';
+import { decideHandlerFailure } from '../http/handler-failure.js';
 import { ObservedExchange, type ExchangeObserver } from '../http/observer.js';
 import { cannedResponse, CONTINUE_RESPONSE } from '../http/canned.js';
-import { reasonPhrase } from '../http/status.js';
 import { resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from '../http/options.js';
 import { ParseEvent, RequestParser, type ParserSink } from './parser.js';
 import { NetRequest, type RequestOwner } from './request.js';
@@ -362,20 +362,17 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   }
 
   private handlerFailed(response: NetResponse, error: unknown): void {
-    // The client left, or the exchange already ended with a timeout (logged then): a handler
-    // failing on a body read that was cut short is the consequence, not a server error.
-    if (response.aborted || (isPercoreError(error) && error.code === 'PERCORE_ERR_ABORTED')) return;
-    const status = statusForError(error);
-    if (status >= 500) this.scheduler.logger.error('PERCORE_ERR_HANDLER_FAILED', `task #${this.id}: the handler failed`, error);
-    if (response !== this.response || response.finished) return;
-    if (response.headersSent) {
+    const decision = decideHandlerFailure(response, error, this.scheduler.logger, `task #${this.id}`);
+    // A later exchange owns the connection now: this failure can only be logged.
+    if (decision === 'ignore' || response !== this.response) return;
+    if (decision === 'cut') {
       // Part of the response is out: the only honest signal left is to cut the connection.
       this.close('task-error', error);
       return;
     }
     if (this.observed !== null) this.observed.error = error;
-    response.resetForError(status);
-    response.end(`${status} ${reasonPhrase(status)}\n`);
+    response.resetForError(decision.status);
+    response.end(decision.body);
   }
 
   /**

@@ -307,7 +307,7 @@ export abstract class Task implements TimerTarget {
     if (this.phase === Phase.Open) this.scheduler.timers.cancel(this.timer);
   }
 
-  /** @internal TimerTarget */
+  /** TimerTarget: the wheel calls this when the task's timeout expires; protocols override onTimeout instead. */
   onTimer(): void {
     if (this.phase === Phase.HalfClosed) {
       this.close(this.closeReason ?? 'done');
