@@ -12,7 +12,10 @@ if (cluster.isPrimary) {
   let listening = 0;
   for (let i = 0; i < workers; i++) {
     cluster.fork().on('listening', () => {
-      if (++listening === workers) console.log(`node:http cluster hello on http://127.0.0.1:${port}/ (${workers} workers, policy ${cluster.schedulingPolicy === cluster.SCHED_RR ? 'round-robin' : 'none'})`);
+      if (++listening === workers)
+        console.log(
+          `node:http cluster hello on http://127.0.0.1:${port}/ (${workers} workers, policy ${cluster.schedulingPolicy === cluster.SCHED_RR ? 'round-robin' : 'none'})`,
+        );
     });
   }
   for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(0));

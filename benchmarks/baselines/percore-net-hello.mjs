@@ -3,7 +3,9 @@
 // PERCORE_DIST=/other/packages/server/dist runs another build (pnpm bench compare --servers ID@DIR).
 import { pathToFileURL } from 'node:url';
 
-const dist = process.env.PERCORE_DIST ? pathToFileURL(`${process.env.PERCORE_DIST.replace(/\/$/, '')}/`) : new URL('../../packages/server/dist/', import.meta.url);
+const dist = process.env.PERCORE_DIST
+  ? pathToFileURL(`${process.env.PERCORE_DIST.replace(/\/$/, '')}/`)
+  : new URL('../../packages/server/dist/', import.meta.url);
 const { createServer, noTimeouts } = await import(new URL('index.js', dist).href);
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 8082);

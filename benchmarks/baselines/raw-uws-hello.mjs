@@ -16,6 +16,7 @@ if (cluster.isPrimary && workers > 1) {
     .any('/*', (res) => res.end('Hello world'))
     .listen('127.0.0.1', port, (token) => {
       if (!token) throw new Error(`raw uWS could not listen on ${port}`);
-      if (cluster.isPrimary || cluster.worker.id === 1) console.log(`raw uWS hello on http://127.0.0.1:${port}/ (${workers} process${workers === 1 ? '' : 'es'})`);
+      if (cluster.isPrimary || cluster.worker.id === 1)
+        console.log(`raw uWS hello on http://127.0.0.1:${port}/ (${workers} process${workers === 1 ? '' : 'es'})`);
     });
 }

@@ -81,7 +81,10 @@ export class RespTask extends Task {
             this.argsExpected = count;
             this.state = State.BulkHeader;
           } else {
-            const words = data.toString('latin1', pos, lineEnd).split(' ').filter((word) => word.length > 0);
+            const words = data
+              .toString('latin1', pos, lineEnd)
+              .split(' ')
+              .filter((word) => word.length > 0);
             pos = lineEnd + 2;
             if (words.length > 0) this.execute(words.map((word) => Buffer.from(word, 'latin1')));
           }

@@ -21,7 +21,11 @@ describe('RESP protocol (a second protocol on the Task contract)', () => {
     await listener.close({ graceMs: 0 });
   });
 
-  async function exchange(request: string | Buffer, expected: string, options: { byteByByte?: boolean } = {}): Promise<{ data: string; closed: boolean }> {
+  async function exchange(
+    request: string | Buffer,
+    expected: string,
+    options: { byteByByte?: boolean } = {},
+  ): Promise<{ data: string; closed: boolean }> {
     const socket = await connectTo(listener.address!.port);
     sockets.push(socket);
     const bytes = Buffer.from(request as string, 'latin1');

@@ -64,7 +64,11 @@ export function startExample(name: string, env: Record<string, string> = {}, tim
 }
 
 /** Runs an example that finishes by itself; resolves with its exit code and output. */
-export async function runExample(name: string, env: Record<string, string> = {}, timeoutMs = 8000): Promise<{ code: number | null; output: string }> {
+export async function runExample(
+  name: string,
+  env: Record<string, string> = {},
+  timeoutMs = 8000,
+): Promise<{ code: number | null; output: string }> {
   const { child, output } = launch(name, env);
   const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
   const code = await exited(child);

@@ -28,7 +28,11 @@ export function connectTo(port: number, deadlineMs = 2000): Promise<Socket> {
 }
 
 /** Reads from `socket` until `done(received)` says so or the peer closes; rejects after `deadlineMs`. */
-export function readUntil(socket: Socket, done: (received: Buffer) => boolean, deadlineMs = 2000): Promise<{ data: Buffer; closed: boolean }> {
+export function readUntil(
+  socket: Socket,
+  done: (received: Buffer) => boolean,
+  deadlineMs = 2000,
+): Promise<{ data: Buffer; closed: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = Buffer.alloc(0);

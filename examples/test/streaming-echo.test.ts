@@ -4,7 +4,12 @@ import { request } from 'node:http';
 import { reapExamples, startExample } from './run-example.js';
 
 /** POSTs `body` in pieces (chunked) and collects the reply, first not reading it for `stallMs` (so the server must wait for drain). */
-function post(url: string, body: Buffer, pieceSize: number, stallMs = 0): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function post(
+  url: string,
+  body: Buffer,
+  pieceSize: number,
+  stallMs = 0,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', headers: { 'content-type': 'application/x-test' } }, (res) => {
       const chunks: Buffer[] = [];

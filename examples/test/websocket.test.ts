@@ -65,7 +65,11 @@ describe('examples/websocket', function () {
   });
 
   it('relays a message to the rest of its room only, and POST /rooms/NAME announces to the whole room', async () => {
-    const [alice, bob, carol] = await Promise.all([Peer.connect(`${ws}/rooms/a`), Peer.connect(`${ws}/rooms/a`), Peer.connect(`${ws}/rooms/b`)]);
+    const [alice, bob, carol] = await Promise.all([
+      Peer.connect(`${ws}/rooms/a`),
+      Peer.connect(`${ws}/rooms/a`),
+      Peer.connect(`${ws}/rooms/b`),
+    ]);
     alice.ws.send('hi room a');
     expect((await bob.next()).data.toString()).to.equal('hi room a');
 

@@ -8,15 +8,7 @@
 //   4  server.ts         createServer: picks an engine
 //   5  cluster/          serve: primary, workers
 //   6  index.ts, entries/  the public entries
-const floors = [
-  ['errors', 'util'],
-  ['scheduler'],
-  ['http', 'pubsub'],
-  ['net', 'uws'],
-  ['server'],
-  ['cluster'],
-  ['index', 'entries'],
-];
+const floors = [['errors', 'util'], ['scheduler'], ['http', 'pubsub'], ['net', 'uws'], ['server'], ['cluster'], ['index', 'entries']];
 const unit = (name) => `^src/${name}(\\.ts$|/)`;
 const any = (names) => `^src/(${names.join('|')})(\\.ts$|/)`;
 
@@ -28,9 +20,27 @@ const forbidden = [
     from: {},
     to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
   },
-  { name: 'engines-apart', severity: 'error', comment: 'The net and uws engines share only the floors below them.', from: { path: unit('net') }, to: { path: unit('uws') } },
-  { name: 'engines-apart', severity: 'error', comment: 'The net and uws engines share only the floors below them.', from: { path: unit('uws') }, to: { path: unit('net') } },
-  { name: 'http-apart-from-pubsub', severity: 'error', comment: 'The handler API does not depend on pub/sub.', from: { path: unit('http') }, to: { path: unit('pubsub') } },
+  {
+    name: 'engines-apart',
+    severity: 'error',
+    comment: 'The net and uws engines share only the floors below them.',
+    from: { path: unit('net') },
+    to: { path: unit('uws') },
+  },
+  {
+    name: 'engines-apart',
+    severity: 'error',
+    comment: 'The net and uws engines share only the floors below them.',
+    from: { path: unit('uws') },
+    to: { path: unit('net') },
+  },
+  {
+    name: 'http-apart-from-pubsub',
+    severity: 'error',
+    comment: 'The handler API does not depend on pub/sub.',
+    from: { path: unit('http') },
+    to: { path: unit('pubsub') },
+  },
 ];
 floors.forEach((names, level) => {
   const above = floors.slice(level + 1).flat();

@@ -149,10 +149,7 @@ export function parseCli(argv: string[], cores = availableParallelism()): Parsed
 
   const quick = values.quick ?? false;
   const serverList = values.servers ?? values.only ?? (mode === 'compare' ? COMPARE_SERVERS : undefined);
-  const servers =
-    serverList === undefined
-      ? [...TABLE_SERVERS]
-      : listOf(serverList).map((name) => findServer(name) ?? unknownServer(name));
+  const servers = serverList === undefined ? [...TABLE_SERVERS] : listOf(serverList).map((name) => findServer(name) ?? unknownServer(name));
   for (const definition of values['extra-server'] ?? []) {
     const spec = extraServer(definition);
     if (spec === null) throw new UsageError(`--extra-server takes NAME=COMMAND, got "${definition}"`);
@@ -210,7 +207,9 @@ function unknownServer(name: string): never {
   const id = name.split('@')[0]!;
   const spec = SERVERS.find((s) => s.id === id);
   if (spec !== undefined && name.includes('@')) {
-    const takers = SERVERS.filter((s) => s.percoreDist).map((s) => s.id).join(', ');
+    const takers = SERVERS.filter((s) => s.percoreDist)
+      .map((s) => s.id)
+      .join(', ');
     throw new UsageError(`"${name}": only ${takers} take @DIR (a percore build directory)`);
   }
   throw new UsageError(`unknown server "${name}"; choose from: ${SERVERS.map((s) => s.id).join(', ')}`);

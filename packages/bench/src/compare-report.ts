@@ -21,7 +21,9 @@ export function renderComparison(run: BenchRun): string {
   const load = [`${run.connections} connections`, `${run.durationSeconds} s per cell`];
   if (run.requests?.keepAlive !== undefined) load.push(`ab -k -n ${run.requests.keepAlive}`);
   if (run.requests?.close !== undefined) load.push(`ab -n ${run.requests.close}`);
-  const pinned = run.pinning ? ` Servers on CPUs ${run.pinning.server ?? 'any'}, load generators on CPUs ${run.pinning.client ?? 'any'}.` : ' Not pinned.';
+  const pinned = run.pinning
+    ? ` Servers on CPUs ${run.pinning.server ?? 'any'}, load generators on CPUs ${run.pinning.client ?? 'any'}.`
+    : ' Not pinned.';
   const lines = [
     `Node ${m.node}, ${m.cpuModel}, ${m.cores} cores, ${run.date.slice(0, 10)}. ${run.rounds} rounds, interleaved; ${load.join(', ')}.${pinned}`,
     `Cells: median req/s (min-max), server CPU (100% = one core), ratio to ${run.servers[0]?.label ?? 'the first server'}.`,

@@ -62,7 +62,10 @@ function percentile(output: string, p: number): number | null {
 
 /** The most useful line of a failed run: ab's own error (e.g. "apr_socket_recv: ..."), else the last line. */
 function describeFailure(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const error = lines.find((l) => /^(apr_\w+|ab: )/.test(l) || /error|invalid|refused/i.test(l));
   return error ?? lines.at(-1) ?? '(no output)';
 }

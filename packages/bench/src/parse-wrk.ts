@@ -10,7 +10,10 @@ export function parseWrk(output: string): ToolResult {
   const rpsMatch = /^Requests\/sec:\s+([\d.]+)/m.exec(output);
   const totalMatch = /^\s*(\d+) requests in /m.exec(output);
   if (!rpsMatch || !totalMatch) {
-    const lines = output.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const lines = output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
     throw new Error(`not wrk output: ${lines[0] ?? '(no output)'}`);
   }
   const rps = Number(rpsMatch[1]);

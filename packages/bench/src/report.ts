@@ -35,7 +35,11 @@ export interface Summary {
 export function summarize(run: BenchRun): Summary {
   const rows = run.rows.map((row) => {
     const cells = run.servers.map((server) =>
-      summarizeCell(row.id, server.id, run.measurements.filter((m) => m.row === row.id && m.server === server.id)),
+      summarizeCell(
+        row.id,
+        server.id,
+        run.measurements.filter((m) => m.row === row.id && m.server === server.id),
+      ),
     );
     const base = cells.find((c) => c.server === run.baseline)?.requestsPerSecond ?? null;
     for (const cell of cells) {
@@ -90,14 +94,19 @@ export const SATURATION_MARK = '†';
 
 /** A table cell must not contain '|' or a line break, and '<' would start HTML. */
 function cellText(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\s*\n\s*/g, ' ');
+  return text
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/\s*\n\s*/g, ' ');
 }
 
 export function renderMarkdown(run: BenchRun): string {
   const summary = summarize(run);
   const m = run.machine;
   const baseLabel = run.servers.find((s) => s.id === run.baseline)?.label ?? run.baseline;
-  const tools = Object.entries(m.tools).map(([name, version]) => `${name} ${version}`).join(', ');
+  const tools = Object.entries(m.tools)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', ');
 
   // One footnote per distinct reason, numbered in table order.
   const footnotes: string[] = [];

@@ -52,7 +52,9 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     servers: servers.map((spec) => ({ id: spec.id, label: labelOf(spec, workers) })),
     rows: rows.map((row) => ({ id: row.id, label: row.label(connections) })),
     baseline: options.baseline ?? 'node-http',
-    ...(options.requests !== undefined || options.requestsClose !== undefined ? { requests: { keepAlive: options.requests, close: options.requestsClose } } : {}),
+    ...(options.requests !== undefined || options.requestsClose !== undefined
+      ? { requests: { keepAlive: options.requests, close: options.requestsClose } }
+      : {}),
     ...(options.pinning !== undefined ? { pinning: options.pinning } : {}),
     measurements: [],
   };
@@ -86,10 +88,18 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         const order = round % 2 === 1 ? servers : [...servers].reverse();
         for (const spec of order) {
           done++;
-          const reason = unavailable.get(spec.id) ?? toolMissing(row.tool) ?? (row.http10 ? spec.http11Only ?? null : null);
+          const reason = unavailable.get(spec.id) ?? toolMissing(row.tool) ?? (row.http10 ? (spec.http11Only ?? null) : null);
           const server = started.get(spec.id);
           if (reason !== null || server === undefined) {
-            run.measurements.push({ server: spec.id, row: row.id, round, result: null, skipped: reason ?? 'not started', serverCpu: 0, clientCpu: 0 });
+            run.measurements.push({
+              server: spec.id,
+              row: row.id,
+              round,
+              result: null,
+              skipped: reason ?? 'not started',
+              serverCpu: 0,
+              clientCpu: 0,
+            });
             continue;
           }
           const measurement = await measure(server, row, round, options);
@@ -124,7 +134,15 @@ async function measure(server: RunningServer, row: RowSpec, round: number, optio
     const serverCpu = (treeCpuSeconds(server.child.pid!) - before) / seconds;
     return { server: server.spec.id, row: row.id, round, result: outcome.result, serverCpu, clientCpu: outcome.clientCpu };
   } catch (error) {
-    return { server: server.spec.id, row: row.id, round, result: null, skipped: `run failed: ${(error as Error).message}`, serverCpu: 0, clientCpu: 0 };
+    return {
+      server: server.spec.id,
+      row: row.id,
+      round,
+      result: null,
+      skipped: `run failed: ${(error as Error).message}`,
+      serverCpu: 0,
+      clientCpu: 0,
+    };
   }
 }
 

@@ -52,7 +52,11 @@ let uwsReason: string | null | undefined;
 function uwsMissing(): string | null {
   if (uwsReason === undefined) {
     try {
-      execFileSync(process.execPath, ['-e', `import(${JSON.stringify(`${root}packages/server/dist/uws/load.js`)}).then((m) => m.loadUws())`], { stdio: 'pipe' });
+      execFileSync(
+        process.execPath,
+        ['-e', `import(${JSON.stringify(`${root}packages/server/dist/uws/load.js`)}).then((m) => m.loadUws())`],
+        { stdio: 'pipe' },
+      );
       uwsReason = null;
     } catch (error) {
       const text = String((error as { stderr?: Buffer }).stderr ?? error);
@@ -179,7 +183,8 @@ export function findServer(name: string): ServerSpec | null {
     id: name,
     label: `${spec.label} [${dist}]`,
     env: { ...spec.env, PERCORE_DIST: dist },
-    unavailable: () => (existsSync(`${dist.replace(/\/$/, '')}/index.js`) ? spec.unavailable() : `no percore build in ${dist} (no index.js there)`),
+    unavailable: () =>
+      existsSync(`${dist.replace(/\/$/, '')}/index.js`) ? spec.unavailable() : `no percore build in ${dist} (no index.js there)`,
   };
 }
 

@@ -107,7 +107,11 @@ export const ROWS: RowSpec[] = [
     tool: 'wrk',
     http10: false,
     run: async (url, o) => {
-      const { stdout, clientCpu } = await runMeasured('wrk', ['-t1', `-c${o.connections}`, `-d${o.durationSeconds}s`, '--latency', url], o.durationSeconds);
+      const { stdout, clientCpu } = await runMeasured(
+        'wrk',
+        ['-t1', `-c${o.connections}`, `-d${o.durationSeconds}s`, '--latency', url],
+        o.durationSeconds,
+      );
       return { result: parseWrk(stdout), clientCpu };
     },
   },

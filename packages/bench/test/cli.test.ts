@@ -49,7 +49,23 @@ describe('bench command line', () => {
 
   describe('pnpm bench compare', () => {
     it('takes servers, tools, rounds, duration and request counts', () => {
-      const c = command(['compare', '--servers', 'raw-net,percore-net-1', '--tools', 'ab-k,wrk', '--rounds', '5', '--duration', '4', '--requests', '100000', '--requests-close', '20000', '--connections', '50']);
+      const c = command([
+        'compare',
+        '--servers',
+        'raw-net,percore-net-1',
+        '--tools',
+        'ab-k,wrk',
+        '--rounds',
+        '5',
+        '--duration',
+        '4',
+        '--requests',
+        '100000',
+        '--requests-close',
+        '20000',
+        '--connections',
+        '50',
+      ]);
       expect(c.mode).to.equal('compare');
       expect(ids(c)).to.deep.equal(['raw-net', 'percore-net-1']);
       expect(rowIds(c)).to.deep.equal(['ab-k', 'wrk']);
@@ -63,7 +79,19 @@ describe('bench command line', () => {
     });
 
     it('knows every server compare.mjs knew, from the one list', () => {
-      const formerlyInCompareMjs = ['node-http', 'node-http-cluster', 'raw-net', 'percore-net-1', 'raw-uws', 'percore-uws', 'raw-uws-1', 'percore-uws-1', 'percore-uws-1-headers', 'percore-hello', 'tornado'];
+      const formerlyInCompareMjs = [
+        'node-http',
+        'node-http-cluster',
+        'raw-net',
+        'percore-net-1',
+        'raw-uws',
+        'percore-uws',
+        'raw-uws-1',
+        'percore-uws-1',
+        'percore-uws-1-headers',
+        'percore-hello',
+        'tornado',
+      ];
       for (const id of formerlyInCompareMjs) expect(findServer(id), id).to.equal(SERVERS.find((s) => s.id === id));
       expect(ids(command(['compare', '--servers', formerlyInCompareMjs.join(',')]))).to.deep.equal(formerlyInCompareMjs);
     });
@@ -97,7 +125,15 @@ describe('bench command line', () => {
     });
 
     it('--extra-server NAME=COMMAND runs the command under sh with {port} and {workers}, or the port appended', () => {
-      const c = command(['compare', '--servers', 'node-http', '--extra-server', 'old=node /old/baselines/percore-net-hello.mjs', '--extra-server', 'mine=./serve --port {port} -w {workers}']);
+      const c = command([
+        'compare',
+        '--servers',
+        'node-http',
+        '--extra-server',
+        'old=node /old/baselines/percore-net-hello.mjs',
+        '--extra-server',
+        'mine=./serve --port {port} -w {workers}',
+      ]);
       expect(ids(c)).to.deep.equal(['node-http', 'old', 'mine']);
       expect(c.servers[1]!.command(1234, 3)).to.deep.equal(['sh', '-c', 'node /old/baselines/percore-net-hello.mjs 1234']);
       expect(c.servers[2]!.command(1234, 3)).to.deep.equal(['sh', '-c', './serve --port 1234 -w 3']);

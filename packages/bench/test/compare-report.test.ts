@@ -7,7 +7,9 @@ describe('renderComparison (pnpm bench compare)', () => {
   const lines = table.split('\n');
 
   it('says what was run: machine, rounds, load and pinning, and what the cells are', () => {
-    expect(lines[0]).to.equal('Node v20.20.2, Test CPU @ 3.0GHz, 8 cores, 2026-11-22. 2 rounds, interleaved; 25 connections, 5 s per cell, ab -k -n 100000. Servers on CPUs 1, load generators on CPUs 0.');
+    expect(lines[0]).to.equal(
+      'Node v20.20.2, Test CPU @ 3.0GHz, 8 cores, 2026-11-22. 2 rounds, interleaved; 25 connections, 5 s per cell, ab -k -n 100000. Servers on CPUs 1, load generators on CPUs 0.',
+    );
     expect(lines[1]).to.equal('Cells: median req/s (min-max), server CPU (100% = one core), ratio to node:http 1 process.');
   });
 
@@ -16,7 +18,9 @@ describe('renderComparison (pnpm bench compare)', () => {
     expect(lines).to.include(
       '| ab -c25 | 11,000 (10,000-12,000), CPU 100% | 33,000 (30,000-36,000), CPU 100% **3.00x** | n/a: uWebSockets.js answers HTTP/1.0 with 505 |',
     );
-    expect(lines).to.include('| wrk -c25 | 20,000 (20,000-20,000), CPU 100% | 60,000 (50,000-70,000), CPU 100%† **3.00x** | 80,000 (80,000-80,000), CPU 100% **4.00x** |');
+    expect(lines).to.include(
+      '| wrk -c25 | 20,000 (20,000-20,000), CPU 100% | 60,000 (50,000-70,000), CPU 100%† **3.00x** | 80,000 (80,000-80,000), CPU 100% **4.00x** |',
+    );
     expect(table).to.include('† the load generator used most of a core');
     expect(lines.at(-1)).to.equal('Command: `pnpm bench --rounds 2`');
   });

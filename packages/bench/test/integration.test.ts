@@ -35,7 +35,24 @@ describe('pnpm bench --quick (pipeline, not speed)', function () {
 
   it('measures node:http and percore net, writes the table, JSON and chart, and leaves no server running', async () => {
     expect(serverProcesses(), 'no bench server before').to.deep.equal([]);
-    const { stdout } = await run(process.execPath, [main, '--quick', '--only', 'node-http,percore-net', '--tools', 'autocannon', '--workers', '1', '--out', out, '--json', join(out, 'copy.json')], { timeout: 50_000 });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        main,
+        '--quick',
+        '--only',
+        'node-http,percore-net',
+        '--tools',
+        'autocannon',
+        '--workers',
+        '1',
+        '--out',
+        out,
+        '--json',
+        join(out, 'copy.json'),
+      ],
+      { timeout: 50_000 },
+    );
 
     const json = readdirSync(out).find((name) => name.endsWith('.json') && name !== 'copy.json')!;
     const bench = JSON.parse(readFileSync(join(out, json), 'utf8')) as BenchRun;
@@ -58,7 +75,13 @@ describe('pnpm bench --quick (pipeline, not speed)', function () {
   });
 
   it('refuses unknown servers and bad numbers with usage and exit code 2', async () => {
-    for (const args of [['--only', 'nginx'], ['--rounds', '0'], ['--bogus'], ['compare', '--servers', 'nginx'], ['compare', '--pin', '--client-cpus', '0']]) {
+    for (const args of [
+      ['--only', 'nginx'],
+      ['--rounds', '0'],
+      ['--bogus'],
+      ['compare', '--servers', 'nginx'],
+      ['compare', '--pin', '--client-cpus', '0'],
+    ]) {
       const failure = await run(process.execPath, [main, ...args]).then(
         () => null,
         (error: { code: number; stderr: string }) => error,

@@ -62,7 +62,7 @@ describe('renderMarkdown', () => {
     expect(tableLines[0]).to.equal('|  | node:http 1 process | percore net 4 workers | raw &lt;uWS> & co |');
   });
 
-  it("shows the baseline plain, other cells with their ratio, n/a with a footnote", () => {
+  it('shows the baseline plain, other cells with their ratio, n/a with a footnote', () => {
     expect(tableLines[2]).to.equal('| ab -c25 | 11,000 | 33,000 (3.00x) | n/a¹ |');
     expect(md).to.include('¹ uWebSockets.js answers HTTP/1.0 with 505');
   });

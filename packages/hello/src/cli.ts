@@ -78,7 +78,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
   if (typeof port === 'string') return { error: port };
 
   const workersText = values.workers ?? env.WORKERS;
-  const workers = workersText === undefined ? availableParallelism() : integer(workersText, values.workers !== undefined ? '--workers' : 'WORKERS', 1, 1024);
+  const workers =
+    workersText === undefined
+      ? availableParallelism()
+      : integer(workersText, values.workers !== undefined ? '--workers' : 'WORKERS', 1, 1024);
   if (typeof workers === 'string') return { error: workers };
 
   const engine = values.engine ?? 'net';

@@ -15,7 +15,14 @@ describe('hello CLI arguments', () => {
   };
 
   it('defaults to 127.0.0.1:8080, one worker per core, the net engine, timeouts on', () => {
-    expect(config([])).to.deep.equal({ port: 8080, host: '127.0.0.1', workers: availableParallelism(), engine: 'net', timeouts: true, stats: false });
+    expect(config([])).to.deep.equal({
+      port: 8080,
+      host: '127.0.0.1',
+      workers: availableParallelism(),
+      engine: 'net',
+      timeouts: true,
+      stats: false,
+    });
   });
 
   it('takes PORT and WORKERS from the environment, and flags over them', () => {
@@ -36,7 +43,9 @@ describe('hello CLI arguments', () => {
   it('asks for help with -h or --help', () => {
     expect(parseCli(['-h'], {})).to.deep.equal({ help: true });
     expect(parseCli(['--port', 'x', '--help'], {})).to.deep.equal({ help: true });
-    expect(usage()).to.match(/--no-timeouts/).and.match(/ab -k -c25/);
+    expect(usage())
+      .to.match(/--no-timeouts/)
+      .and.match(/ab -k -c25/);
   });
 
   it('refuses unknown flags, stray arguments and bad values, naming the problem', () => {

@@ -28,14 +28,18 @@ describe('percore-hello', function () {
   it('prints its usage with --help and exits 0', async () => {
     const { code, stdout } = await cli(['--help']);
     expect(code).to.equal(0);
-    expect(stdout).to.match(/^Usage: percore-hello/).and.match(/--workers/);
+    expect(stdout)
+      .to.match(/^Usage: percore-hello/)
+      .and.match(/--workers/);
   });
 
   it('answers a bad flag with the usage on stderr and exit code 2', async () => {
     const { code, stdout, stderr } = await cli(['--bogus']);
     expect(code).to.equal(2);
     expect(stdout).to.equal('');
-    expect(stderr).to.match(/^percore-hello: Unknown option '--bogus'/).and.match(/Usage: percore-hello/);
+    expect(stderr)
+      .to.match(/^percore-hello: Unknown option '--bogus'/)
+      .and.match(/Usage: percore-hello/);
   });
 
   describe('on a port that is taken', () => {
@@ -47,7 +51,9 @@ describe('percore-hello', function () {
       const port = (blocker.address() as { port: number }).port;
       const { code, stderr } = await cli(['--port', String(port), '--workers', '2']);
       expect(code).to.equal(1);
-      expect(stderr).to.equal(`percore-hello: The server could not listen: cannot listen on 127.0.0.1:${port}: the address is already in use (EADDRINUSE). Is another server running there? Choose another port.\n`);
+      expect(stderr).to.equal(
+        `percore-hello: The server could not listen: cannot listen on 127.0.0.1:${port}: the address is already in use (EADDRINUSE). Is another server running there? Choose another port.\n`,
+      );
     });
   });
 
@@ -58,7 +64,10 @@ describe('percore-hello', function () {
     before(async () => {
       started = await startProcess(main.href, { tsx: false, args: ['--port', '0', '--workers', '2'] });
       const line = String(started.ready.line);
-      const match = /^percore hello listening on http:\/\/127\.0\.0\.1:(\d+)\/ \(engine net, 2 workers, pid (\d+)\)\. Benchmark: ab -k -c25 -n 100000 http:\/\/127\.0\.0\.1:\1\/$/.exec(line);
+      const match =
+        /^percore hello listening on http:\/\/127\.0\.0\.1:(\d+)\/ \(engine net, 2 workers, pid (\d+)\)\. Benchmark: ab -k -c25 -n 100000 http:\/\/127\.0\.0\.1:\1\/$/.exec(
+          line,
+        );
       expect(match, line).to.not.equal(null);
       port = Number(match![1]);
       expect(Number(match![2])).to.equal(started.child.pid);
@@ -82,7 +91,9 @@ describe('percore-hello', function () {
       socket.write('GET / HTTP/1.0\r\n\r\n');
       const { data, closed } = await readUntil(socket, () => false);
       expect(closed).to.equal(true);
-      expect(data.toString().replace(DATE, 'Date: *\r\n')).to.equal('HTTP/1.1 200 OK\r\nDate: *\r\nContent-Length: 11\r\nConnection: close\r\n\r\nHello world');
+      expect(data.toString().replace(DATE, 'Date: *\r\n')).to.equal(
+        'HTTP/1.1 200 OK\r\nDate: *\r\nContent-Length: 11\r\nConnection: close\r\n\r\nHello world',
+      );
     });
 
     it('keeps an HTTP/1.0 keep-alive connection open, as ab -k needs', async () => {

@@ -7,7 +7,16 @@ function worker(pid: number, requests: number, accepted: number): WorkerStats {
     pid,
     requests,
     listener: { connections: 1, accepted, refused: 0 },
-    scheduler: { liveTasks: 1, peakTasks: 1, openedTasks: accepted, closedTasks: 0, taskErrors: 0, bytesIn: 0, bytesOut: 0, pendingTimers: 0 },
+    scheduler: {
+      liveTasks: 1,
+      peakTasks: 1,
+      openedTasks: accepted,
+      closedTasks: 0,
+      taskErrors: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      pendingTimers: 0,
+    },
   };
 }
 
@@ -28,7 +37,9 @@ describe('hello stats line', () => {
     printer.print(stats([worker(20, 100, 3), worker(10, 50, 2)]), 1000);
     printer.print(stats([worker(20, 1100, 13), worker(10, 1050, 12)]), 2000);
     expect(lines[0]).to.match(/^0 req\/s \| 150 requests/);
-    expect(lines[1]).to.equal('2000 req/s | 2150 requests | 2 open, 25 accepted connections | workers [10: 1050 req/12 conn, 20: 1100 req/13 conn] | restarts 0');
+    expect(lines[1]).to.equal(
+      '2000 req/s | 2150 requests | 2 open, 25 accepted connections | workers [10: 1050 req/12 conn, 20: 1100 req/13 conn] | restarts 0',
+    );
   });
 
   it('never shows a negative rate when a worker is replaced and its count restarts', () => {

@@ -65,7 +65,10 @@ export const errorCatalog = {
   PERCORE_ERR_RESPONSE_FINISHED: spec(0, 'The response has already ended'),
   PERCORE_ERR_INVALID_RESPONSE_HEADER: spec(0, 'A response header name or value is invalid'),
   PERCORE_ERR_INVALID_STATUS: spec(0, 'A response status must be an integer from 100 to 999'),
-  PERCORE_ERR_UPGRADE_NOT_REQUESTED: spec(0, 'The request did not ask for this upgrade: it needs HTTP/1.1, Upgrade naming the protocol, Connection: upgrade, and no body pending (RFC 9110 7.8)'),
+  PERCORE_ERR_UPGRADE_NOT_REQUESTED: spec(
+    0,
+    'The request did not ask for this upgrade: it needs HTTP/1.1, Upgrade naming the protocol, Connection: upgrade, and no body pending (RFC 9110 7.8)',
+  ),
   PERCORE_ERR_UPGRADE_UNSUPPORTED: spec(0, 'This engine cannot hand a connection over to another protocol'),
 
   // Cluster
@@ -86,7 +89,10 @@ export const errorCatalog = {
   // WebSockets and pub/sub (uws engine; RFC 6455)
   PERCORE_ERR_UPGRADE_FAILED: spec(500, 'The WebSocket upgrade hook threw or rejected'),
   PERCORE_ERR_WEBSOCKET_HANDLER_FAILED: spec(0, 'A WebSocket handler threw; the socket was closed with 1011'),
-  PERCORE_ERR_INVALID_CLOSE: spec(0, 'A WebSocket close code must be 1000-1003, 1007-1014 or 3000-4999, with a reason of at most 123 bytes (RFC 6455 5.5, 7.4)'),
+  PERCORE_ERR_INVALID_CLOSE: spec(
+    0,
+    'A WebSocket close code must be 1000-1003, 1007-1014 or 3000-4999, with a reason of at most 123 bytes (RFC 6455 5.5, 7.4)',
+  ),
   PERCORE_ERR_PUBSUB_UNAVAILABLE: spec(0, 'Publishing needs the uws engine'),
 
   // Scheduler and configuration

@@ -9,9 +9,7 @@ export { serve, type ServeHandle } from './cluster/serve.js';
 export type { ClusterStats, ServeOptions } from './cluster/options.js';
 export type { WorkerStats } from './cluster/messages.js';
 export { createServer, type ServerOptions } from './server.js';
-export type {
-  Engine, EngineCapabilities, EngineCloseOptions, EngineName, EngineStats, ListenAddress, PubSub,
-} from './http/engine.js';
+export type { Engine, EngineCapabilities, EngineCloseOptions, EngineName, EngineStats, ListenAddress, PubSub } from './http/engine.js';
 export type { EngineOptions, SchedulerSettings } from './http/engine-options.js';
 export type { ConnectionOptions, NetEngineOptions, TaskProtocol } from './net/engine.js';
 export type { UwsEngineOptions } from './uws/engine.js';
@@ -33,8 +31,13 @@ export type { TransportOptions } from './scheduler/transport.js';
 
 // WebSockets and pub/sub (uws engine)
 export {
-  rejectUpgrade, SendStatus, UpgradeRejection,
-  type UpgradeRequest, type UpgradeResult, type WebSocketBehavior, type WebSocketConnection,
+  rejectUpgrade,
+  SendStatus,
+  UpgradeRejection,
+  type UpgradeRequest,
+  type UpgradeResult,
+  type WebSocketBehavior,
+  type WebSocketConnection,
 } from './uws/websocket.js';
 export { publishFromThread } from './pubsub/thread.js';
 export type { MessageData } from './pubsub/types.js';

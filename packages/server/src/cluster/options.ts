@@ -36,7 +36,6 @@ export interface ServeOptions extends ServerOptions {
   onStats?: (stats: ClusterStats) => void;
 }
 
-
 export interface ClusterStats {
   workers: WorkerStats[];
   /** Sums over the workers. */
@@ -50,8 +49,17 @@ export interface ClusterStats {
 export type ResolvedServeOptions = Required<
   Pick<
     ServeOptions,
-    | 'port' | 'host' | 'engine' | 'cluster' | 'workers' | 'shutdownGraceMs' | 'crashLoopDeaths' | 'crashLoopWindowMs'
-    | 'restartDelayMs' | 'statsIntervalMs' | 'handleSignals'
+    | 'port'
+    | 'host'
+    | 'engine'
+    | 'cluster'
+    | 'workers'
+    | 'shutdownGraceMs'
+    | 'crashLoopDeaths'
+    | 'crashLoopWindowMs'
+    | 'restartDelayMs'
+    | 'statsIntervalMs'
+    | 'handleSignals'
   >
 > &
   ServeOptions;

@@ -206,7 +206,9 @@ export class Supervisor {
 
     if (this.deaths.length >= this.options.crashLoopDeaths) {
       const seconds = this.options.crashLoopWindowMs / 1000;
-      this.fail(new PercoreError('PERCORE_ERR_CRASH_LOOP', `${this.deaths.length} worker deaths within ${seconds} s; last: ${this.lastDeath}`));
+      this.fail(
+        new PercoreError('PERCORE_ERR_CRASH_LOOP', `${this.deaths.length} worker deaths within ${seconds} s; last: ${this.lastDeath}`),
+      );
       return;
     }
     const delay = Math.min(this.options.restartDelayMs * 2 ** (this.deaths.length - 1), MAX_RESTART_DELAY_MS);
@@ -241,7 +243,10 @@ export class Supervisor {
     if (record.worker.isConnected()) record.worker.send(message, () => {});
     const deadline = setTimeout(() => {
       record.killed = true;
-      this.logger.error('PERCORE_ERR_DRAIN_FORCED', `worker ${record.worker.process.pid} did not drain within ${graceMs + KILL_MARGIN_MS} ms; killing it`);
+      this.logger.error(
+        'PERCORE_ERR_DRAIN_FORCED',
+        `worker ${record.worker.process.pid} did not drain within ${graceMs + KILL_MARGIN_MS} ms; killing it`,
+      );
       record.worker.process.kill('SIGKILL');
     }, graceMs + KILL_MARGIN_MS);
     const { code } = await record.exited.promise;

@@ -21,4 +21,3 @@ export function probeAddress(host: string, port: number): Promise<ProbeResult> {
     });
   });
 }
-

@@ -236,7 +236,10 @@ function localHandle(
     publish: (topic, message, isBinary, compress) => runtime.publish(topic, message, isBinary, compress),
     restart: () =>
       Promise.reject(
-        new PercoreError('PERCORE_ERR_RESTART_UNAVAILABLE', role === 'worker' ? 'restart is the primary’s to call' : 'restart needs the cluster (cluster: true)'),
+        new PercoreError(
+          'PERCORE_ERR_RESTART_UNAVAILABLE',
+          role === 'worker' ? 'restart is the primary’s to call' : 'restart needs the cluster (cluster: true)',
+        ),
       ),
     close,
     exited,

@@ -60,7 +60,6 @@ export class WorkerRuntime {
   }
 }
 
-
 export function pubsubUnavailable(): PercoreError {
   return new PercoreError('PERCORE_ERR_PUBSUB_UNAVAILABLE', "publish needs engine: 'uws' (WebSockets and pub/sub run on uWebSockets.js)");
 }

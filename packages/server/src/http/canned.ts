@@ -48,9 +48,7 @@ function tail(code: ErrorCode): string {
   let text = tails.get(code);
   if (text === undefined) {
     const { contentType, body } = cannedReply(code);
-    text =
-      `\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Connection: close\r\n\r\n${body}`;
+    text = `\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` + `Connection: close\r\n\r\n${body}`;
     tails.set(code, text);
   }
   return text;

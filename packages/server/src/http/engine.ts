@@ -51,7 +51,9 @@ export interface PubSub {
   /** To this process's subscribers only: for a publish relayed from elsewhere. */
   publishLocal(topic: string, message: string | ArrayBuffer | Uint8Array, isBinary?: boolean, compress?: boolean): boolean;
   /** Where publishes go beyond this process (the cluster's primary). */
-  setPublishRelay(relay: ((topic: string, message: string | ArrayBuffer | Uint8Array, isBinary: boolean, compress: boolean) => void) | null): void;
+  setPublishRelay(
+    relay: ((topic: string, message: string | ArrayBuffer | Uint8Array, isBinary: boolean, compress: boolean) => void) | null,
+  ): void;
   numSubscribers(topic: string): number;
 }
 

@@ -66,7 +66,14 @@ export const noTimeouts: Readonly<HttpTimeouts> = Object.freeze({
   responseTimeout: 0,
 });
 
-const positiveIntegers = ['maxRequestLineLength', 'maxHeaderSize', 'maxHeaderCount', 'maxBodySize', 'bodyHighWaterMark', 'pipelineHighWaterMark'] as const;
+const positiveIntegers = [
+  'maxRequestLineLength',
+  'maxHeaderSize',
+  'maxHeaderCount',
+  'maxBodySize',
+  'bodyHighWaterMark',
+  'pipelineHighWaterMark',
+] as const;
 const durations = ['headerTimeout', 'keepAliveTimeout', 'bodyTimeout', 'responseTimeout'] as const;
 
 /** Fills in defaults and refuses values that are out of range, naming the option. */

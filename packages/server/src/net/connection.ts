@@ -149,7 +149,10 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
           this.close('timeout');
           return;
         }
-        this.scheduler.logger.error('PERCORE_ERR_RESPONSE_TIMEOUT', `task #${this.id}: the handler did not answer within ${this.options.responseTimeout} ms`);
+        this.scheduler.logger.error(
+          'PERCORE_ERR_RESPONSE_TIMEOUT',
+          `task #${this.id}: the handler did not answer within ${this.options.responseTimeout} ms`,
+        );
         this.reject('PERCORE_ERR_RESPONSE_TIMEOUT');
         return;
       case Wait.None:
@@ -229,9 +232,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   private startExchange(): void {
     const parser = this.parser;
     const hasBody = parser.hasBody;
-    const request = new NetRequest(
-      this, parser.method, parser.target, parser.versionMinor, parser.fields, parser.expectContinue, hasBody,
-    );
+    const request = new NetRequest(this, parser.method, parser.target, parser.versionMinor, parser.fields, parser.expectContinue, hasBody);
     const response = new NetResponse(this, parser.method === 'HEAD', parser.versionMinor === 0);
     this.request = request;
     this.response = response;
@@ -420,7 +421,13 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   private observe(request: NetRequest): void {
     this.bytesWrittenAtStart = this.socket.bytesWritten;
     this.observed = new ObservedExchange(
-      this.observer!, this.scheduler.logger, 'net', request.method, request.target, request.httpVersion, this.remoteAddress,
+      this.observer!,
+      this.scheduler.logger,
+      'net',
+      request.method,
+      request.target,
+      request.httpVersion,
+      this.remoteAddress,
     );
   }
 

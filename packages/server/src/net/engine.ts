@@ -1,6 +1,13 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { PercoreError } from '../errors.js';
-import { formatUrl, type Engine, type EngineCapabilities, type EngineCloseOptions, type EngineStats, type ListenAddress } from '../http/engine.js';
+import {
+  formatUrl,
+  type Engine,
+  type EngineCapabilities,
+  type EngineCloseOptions,
+  type EngineStats,
+  type ListenAddress,
+} from '../http/engine.js';
 import { checkHandler, schedulerFor, type EngineOptions } from '../http/engine-options.js';
 import { Listener, type ListenerOptions } from '../scheduler/listener.js';
 import { listenFailed } from '../scheduler/listen-error.js';

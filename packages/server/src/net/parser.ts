@@ -1,8 +1,18 @@
 import type { ErrorCode } from '../errors.js';
 import { COLON, CR, HTAB, LF, SEMICOLON, SP, TARGET, TOKEN, equalsIgnoreCase } from '../http/chars.js';
 import {
-  INVALID_VERSION, UNSUPPORTED_VERSION, checkTargetForm, chunkSizeEnd, invalidValueByte, listElementEnd, methodString,
-  nextListElement, parseChunkExtensions, parseChunkSize, parseContentLength, versionMinorOf,
+  INVALID_VERSION,
+  UNSUPPORTED_VERSION,
+  checkTargetForm,
+  chunkSizeEnd,
+  invalidValueByte,
+  listElementEnd,
+  methodString,
+  nextListElement,
+  parseChunkExtensions,
+  parseChunkSize,
+  parseContentLength,
+  versionMinorOf,
 } from './grammar.js';
 import type { HttpLimits } from '../http/options.js';
 
@@ -290,7 +300,15 @@ export class RequestParser {
    * Sets the line: the kept partial bytes (less `dropFromPartial` bytes of trailing CR) and
    * data[pos, lineEnd). Returns `next`, or FAILED if the line is over `limit`.
    */
-  private completeLine(data: Buffer, pos: number, lineEnd: number, next: number, limit: number, tooLong: ErrorCode, dropFromPartial: number): number {
+  private completeLine(
+    data: Buffer,
+    pos: number,
+    lineEnd: number,
+    next: number,
+    limit: number,
+    tooLong: ErrorCode,
+    dropFromPartial: number,
+  ): number {
     const partialLength = this.partialLength - dropFromPartial;
     if (partialLength + (lineEnd - pos) > limit) return this.failLine(tooLong);
     this.consumedPartial = this.partialLength;

@@ -3,7 +3,14 @@ import type { TLSSocket } from 'node:tls';
 import { PercoreError } from '../errors.js';
 import type { Scheduler } from './scheduler.js';
 import type { Task, TaskFactory } from './task.js';
-import { createPlainServer, createSecureServer, factoryFor, resolveTransport, type TlsTransport, type TransportOptions } from './transport.js';
+import {
+  createPlainServer,
+  createSecureServer,
+  factoryFor,
+  resolveTransport,
+  type TlsTransport,
+  type TransportOptions,
+} from './transport.js';
 
 export interface ListenerOptions {
   /** Makes the task for each accepted connection (under TLS: those that negotiate no `alpn` entry). */

@@ -74,7 +74,12 @@ export class TimerWheel {
     this.slots = new Array<Timer | null>(slotCount).fill(null);
     this.mask = slotCount - 1;
     this.now = options.now ?? performance.now.bind(performance);
-    this.onError = options.onError ?? ((error) => queueMicrotask(() => { throw error; }));
+    this.onError =
+      options.onError ??
+      ((error) =>
+        queueMicrotask(() => {
+          throw error;
+        }));
     this.origin = this.now();
     this.currentTick = 0;
   }
@@ -111,7 +116,7 @@ export class TimerWheel {
   /** Stops the wheel's Node timer and forgets every pending timer. */
   clear(): void {
     const forget = (head: Timer | null): void => {
-      for (let timer = head; timer !== null; ) {
+      for (let timer = head; timer !== null;) {
         const next = timer.next;
         timer.next = timer.prev = null;
         timer.dueTick = timer.slot = -1;

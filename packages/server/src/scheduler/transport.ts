@@ -46,7 +46,8 @@ export function resolveTransport(transport: TransportOptions | undefined): TlsTr
   }
   const { tls, alpn } = transport;
   if (tls === undefined) {
-    if (alpn !== undefined) throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'transport.alpn needs transport.tls: ALPN is negotiated in the TLS handshake');
+    if (alpn !== undefined)
+      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'transport.alpn needs transport.tls: ALPN is negotiated in the TLS handshake');
     return null;
   }
   checkTlsOptions(tls);
@@ -62,12 +63,17 @@ export function checkTlsOptions(tls: TlsOptions): void {
     if (tls[name] !== undefined) throw new PercoreError('PERCORE_ERR_TLS_CONFIG', `set ALPN with transport.alpn, not transport.tls.${name}`);
   }
   if (tls.pfx === undefined && (tls.key === undefined || tls.cert === undefined)) {
-    throw new PercoreError('PERCORE_ERR_TLS_CONFIG', 'transport.tls needs `key` and `cert` (PEM contents, not file names: read them with fs.readFileSync) or `pfx`');
+    throw new PercoreError(
+      'PERCORE_ERR_TLS_CONFIG',
+      'transport.tls needs `key` and `cert` (PEM contents, not file names: read them with fs.readFileSync) or `pfx`',
+    );
   }
   try {
     createSecureContext(tls);
   } catch (error) {
-    throw new PercoreError('PERCORE_ERR_TLS_CONFIG', `node:tls refused the key or certificate (${(error as Error).message})`, { cause: error });
+    throw new PercoreError('PERCORE_ERR_TLS_CONFIG', `node:tls refused the key or certificate (${(error as Error).message})`, {
+      cause: error,
+    });
   }
 }
 
@@ -79,8 +85,13 @@ function checkAlpn(alpn: Record<string, TaskFactory>): Record<string, TaskFactor
   for (const [name, factory] of Object.entries(alpn)) {
     // RFC 7301 3.1: a protocol name is 1 to 255 bytes.
     const length = Buffer.byteLength(name);
-    if (length < 1 || length > 255) throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `an ALPN name must be 1 to 255 bytes, got ${JSON.stringify(name)}`);
-    if (typeof factory !== 'function') throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `transport.alpn[${JSON.stringify(name)}] must be a task factory (context) => Task`);
+    if (length < 1 || length > 255)
+      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `an ALPN name must be 1 to 255 bytes, got ${JSON.stringify(name)}`);
+    if (typeof factory !== 'function')
+      throw new PercoreError(
+        'PERCORE_ERR_INVALID_OPTION',
+        `transport.alpn[${JSON.stringify(name)}] must be a task factory (context) => Task`,
+      );
     checked[name] = factory;
   }
   return checked;

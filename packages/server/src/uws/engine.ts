@@ -4,7 +4,15 @@ import { isIP } from 'node:net';
 import type { TemplatedApp, us_listen_socket } from 'uws-node18-23';
 import { PercoreError } from '../errors.js';
 import type { Handler } from '../http/api.js';
-import { formatUrl, type Engine, type EngineCapabilities, type EngineCloseOptions, type EngineStats, type ListenAddress, type PubSub } from '../http/engine.js';
+import {
+  formatUrl,
+  type Engine,
+  type EngineCapabilities,
+  type EngineCloseOptions,
+  type EngineStats,
+  type ListenAddress,
+  type PubSub,
+} from '../http/engine.js';
 import { checkHandler, schedulerFor, type EngineOptions } from '../http/engine-options.js';
 import type { ExchangeObserver } from '../http/observer.js';
 import { resolveHttpOptions, type ResolvedHttpOptions } from '../http/options.js';
@@ -14,7 +22,13 @@ import type { TransportOptions } from '../scheduler/transport.js';
 import { UwsExchange, type ExchangeHost } from './exchange.js';
 import { loadUws, type Uws } from './load.js';
 import { makeApp } from './tls.js';
-import { nativeBehavior, validateWebSocketBehavior, type WebSocketBehavior, type WebSocketConnection, type WebSocketHost } from './websocket.js';
+import {
+  nativeBehavior,
+  validateWebSocketBehavior,
+  type WebSocketBehavior,
+  type WebSocketConnection,
+  type WebSocketHost,
+} from './websocket.js';
 
 export interface UwsEngineOptions extends EngineOptions {
   /**

@@ -58,7 +58,13 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
       // Copied now: uWS frees its request when the callback returns (rule 5).
       const request = this.request;
       this.observed = new ObservedExchange(
-        host.observer, host.scheduler.logger, 'uws', request.method, request.target, '1.1', request.remoteAddress,
+        host.observer,
+        host.scheduler.logger,
+        'uws',
+        request.method,
+        request.target,
+        '1.1',
+        request.remoteAddress,
       );
     }
   }
@@ -160,7 +166,10 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
       this.cut();
       return;
     }
-    this.host.scheduler.logger.error('PERCORE_ERR_RESPONSE_TIMEOUT', `the handler did not answer within ${this.host.options.responseTimeout} ms`);
+    this.host.scheduler.logger.error(
+      'PERCORE_ERR_RESPONSE_TIMEOUT',
+      `the handler did not answer within ${this.host.options.responseTimeout} ms`,
+    );
     this.reject('PERCORE_ERR_RESPONSE_TIMEOUT');
   }
 

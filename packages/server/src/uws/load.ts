@@ -44,7 +44,10 @@ export function loadUws(): Uws {
 
 /** The most telling line of a loader error: the last "Error:" line (uWS appends the cause). */
 function lastLine(error: unknown): string {
-  const lines = String((error as Error)?.message ?? error).split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = String((error as Error)?.message ?? error)
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   const causes = lines.filter((line) => line.startsWith('Error:'));
   return causes[causes.length - 1] ?? lines[0] ?? 'unknown error';
 }

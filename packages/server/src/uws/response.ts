@@ -144,7 +144,8 @@ export class UwsResponse extends ResponseBase {
     this.done = true;
     this.settleDrainWaiters();
     this.owner.finished();
-    if (this.pending !== null) this.waitWritable(); // settles from onWritable
+    if (this.pending !== null)
+      this.waitWritable(); // settles from onWritable
     else this.settle();
   }
 

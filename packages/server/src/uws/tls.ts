@@ -27,7 +27,10 @@ export function makeApp(uws: Uws, transport: TransportOptions | undefined): Temp
   checkTlsOptions(tls);
   const unsupported = Object.keys(tls).filter((name) => !UWS_TLS_OPTIONS.has(name) && tls[name as keyof TlsOptions] !== undefined);
   if (unsupported.length > 0) {
-    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `the uws engine takes only key, cert, ca and passphrase in transport.tls, not ${unsupported.join(', ')}`);
+    throw new PercoreError(
+      'PERCORE_ERR_INVALID_OPTION',
+      `the uws engine takes only key, cert, ca and passphrase in transport.tls, not ${unsupported.join(', ')}`,
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), 'percore-tls-'));
   try {
@@ -40,7 +43,9 @@ export function makeApp(uws: Uws, transport: TransportOptions | undefined): Temp
     try {
       return uws.SSLApp(options);
     } catch (error) {
-      throw new PercoreError('PERCORE_ERR_TLS_CONFIG', `uWebSockets.js could not load the key or certificate (${(error as Error).message})`, { cause: error });
+      throw new PercoreError('PERCORE_ERR_TLS_CONFIG', `uWebSockets.js could not load the key or certificate (${(error as Error).message})`, {
+        cause: error,
+      });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -152,6 +152,8 @@ export class WebSocketConnection<UserData = unknown> {
  * 3000-4999 are for libraries and applications.
  */
 export function checkCloseCode(code: number): void {
-  const valid = Number.isInteger(code) && ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999));
+  const valid =
+    Number.isInteger(code) &&
+    ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999));
   if (!valid) throw new PercoreError('PERCORE_ERR_INVALID_CLOSE', `got ${String(code)}`);
 }

@@ -3,7 +3,14 @@ import type { HttpRequest as NativeRequest, HttpResponse as NativeResponse, us_s
 import { PercoreError, statusForError } from '../errors.js';
 import { buildHeaderRecord } from '../http/header-record.js';
 import { reasonPhrase } from '../http/status.js';
-import { rejectUpgrade, UpgradeRejection, type UpgradeRequest, type UpgradeResult, type WebSocketBehavior, type WebSocketHost } from './websocket-api.js';
+import {
+  rejectUpgrade,
+  UpgradeRejection,
+  type UpgradeRequest,
+  type UpgradeResult,
+  type WebSocketBehavior,
+  type WebSocketHost,
+} from './websocket-api.js';
 import type { NativeUserData, Slot } from './websocket-connection.js';
 
 /**
@@ -125,7 +132,10 @@ export class Upgrade<UserData> implements UpgradeRequest {
     try {
       protocol = this.behavior.selectProtocol ? this.behavior.selectProtocol(this.protocols, this) : this.protocols[0];
       if (protocol !== undefined && !this.protocols.includes(protocol)) {
-        throw new PercoreError('PERCORE_ERR_UPGRADE_FAILED', `selectProtocol chose ${JSON.stringify(protocol)}, which the client did not offer (RFC 6455 4.2.2)`);
+        throw new PercoreError(
+          'PERCORE_ERR_UPGRADE_FAILED',
+          `selectProtocol chose ${JSON.stringify(protocol)}, which the client did not offer (RFC 6455 4.2.2)`,
+        );
       }
     } catch (error) {
       this.failed(error);

@@ -42,7 +42,11 @@ export function validateWebSocketBehavior<UserData>(pattern: string, behavior: W
   integer('maxLifetime', 0, 240);
   integer('maxBackpressure', 0, 2 ** 31 - 1);
   const compression = behavior.compression;
-  if (compression !== undefined && typeof compression !== 'boolean' && !(typeof compression === 'number' && Number.isInteger(compression) && compression >= 0)) {
+  if (
+    compression !== undefined &&
+    typeof compression !== 'boolean' &&
+    !(typeof compression === 'number' && Number.isInteger(compression) && compression >= 0)
+  ) {
     throw invalid('compression must be a boolean or a uWS CompressOptions value');
   }
 }
@@ -53,14 +57,24 @@ export function validateWebSocketBehavior<UserData>(pattern: string, behavior: W
  * uWS's behavior for one route. uWS matches a WebSocket route only on upgrade requests (it
  * yields a plain GET to the next route), so the HTTP `any('/*')` route stays in charge of the rest.
  */
-export function nativeBehavior<UserData>(host: WebSocketHost, uws: Uws, pattern: string, behavior: WebSocketBehavior<UserData>): NativeBehavior<NativeUserData> {
+export function nativeBehavior<UserData>(
+  host: WebSocketHost,
+  uws: Uws,
+  pattern: string,
+  behavior: WebSocketBehavior<UserData>,
+): NativeBehavior<NativeUserData> {
   const parameterNames = pattern
     .split('/')
     .filter((segment) => segment.startsWith(':'))
     .map((segment) => segment.slice(1));
   const limit = behavior.maxPayloadLength ?? DEFAULT_MAX_PAYLOAD;
   const slack = Math.min(Math.max(limit, 4096), 1 << 20);
-  const compression = behavior.compression === true ? uws.SHARED_COMPRESSOR : behavior.compression === false || behavior.compression === undefined ? uws.DISABLED : behavior.compression;
+  const compression =
+    behavior.compression === true
+      ? uws.SHARED_COMPRESSOR
+      : behavior.compression === false || behavior.compression === undefined
+        ? uws.DISABLED
+        : behavior.compression;
   const socketOf = (native: Native) => native.getUserData().percore.socket as WebSocketConnection<UserData> | null;
 
   /** Runs a user handler; a throw or a rejection closes the socket with 1011, internal error (RFC 6455 7.4.1). */

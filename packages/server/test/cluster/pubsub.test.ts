@@ -98,7 +98,8 @@ describe('serve: cluster-wide pub/sub', function () {
     const [a, local] = byPid.get(pids[0]!)!;
     const remote = byPid.get(pids[1]!)!;
     const everyone = [a!, local!, ...remote];
-    const allHave = (text: string, who: Client[]) => eventually(() => who.every((client) => client.texts().includes(text)), `every client to get ${text}`);
+    const allHave = (text: string, who: Client[]) =>
+      eventually(() => who.every((client) => client.texts().includes(text)), `every client to get ${text}`);
 
     // From a socket: uWS's ws.publish skips the sender; the relay reaches the other worker.
     await a!.command({ publish: 'news:from-socket' });
@@ -122,7 +123,13 @@ describe('serve: cluster-wide pub/sub', function () {
     await allHave('news:primary-2', everyone);
     expect(a!.texts()).to.deep.equal(['news:binary', 'news:primary-1', 'news:from-thread', 'news:primary-2']);
     for (const client of [local!, ...remote]) {
-      expect(client.texts(), `client on ${client.pid}`).to.deep.equal(['news:from-socket', 'news:binary', 'news:primary-1', 'news:from-thread', 'news:primary-2']);
+      expect(client.texts(), `client on ${client.pid}`).to.deep.equal([
+        'news:from-socket',
+        'news:binary',
+        'news:primary-1',
+        'news:from-thread',
+        'news:primary-2',
+      ]);
     }
     for (const client of everyone) {
       expect(client.news.map((item) => item.isBinary)).to.deep.equal(client.texts().map((text) => text === 'news:binary'));
@@ -195,7 +202,9 @@ describe('serve: websockets options', () => {
     );
     const handle = await serve({ handler: (_req, res) => res.end(), cluster: false, port: 0, handleSignals: false });
     try {
-      expect(() => handle.publish('news', 'x')).to.throw().with.property('code', 'PERCORE_ERR_PUBSUB_UNAVAILABLE');
+      expect(() => handle.publish('news', 'x'))
+        .to.throw()
+        .with.property('code', 'PERCORE_ERR_PUBSUB_UNAVAILABLE');
     } finally {
       await handle.close();
     }

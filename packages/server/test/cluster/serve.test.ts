@@ -84,105 +84,105 @@ describe('serve: the cluster', function () {
         if (engine === 'uws') requireUws(this);
       });
 
-    it('serves on N worker processes, each accepting connections itself', async () => {
-      const { ready } = await startProcess(app, { env: { WORKERS: '2', ENGINE: engine } });
-      const pids = ready.pids as number[];
-      expect(pids).to.have.length(2);
-      const seen = new Set<number>();
-      // New connections, 25 at a time, until both workers have answered (bounded).
-      for (let round = 0; round < 40 && seen.size < 2; round++) {
-        const replies = await Promise.all(Array.from({ length: 25 }, () => get(`${ready.url}/pid`)));
-        for (const reply of replies) seen.add(Number(reply.body));
-      }
-      expect([...seen].sort()).to.deep.equal([...pids].sort());
-      expect(pids).to.not.include(Number((await startProcess(app, { env: { WORKERS: '1', ENGINE: engine } })).child.pid));
-    });
-
-    it('replaces a worker killed with SIGKILL without disturbing connections on the others', async () => {
-      const { ready } = await startProcess(app, { env: { WORKERS: '2', ENGINE: engine } });
-      const url = `${ready.url}/pid`;
-      const [victim, survivor] = ready.pids as number[];
-
-      // Keep-alive clients; learn which worker each connection landed on.
-      const clients = Array.from({ length: 8 }, () => new LoadClient());
-      let stop = false;
-      const load = clients.map((client) => client.run(url, () => stop));
-      await sleep(300);
-      const onSurvivor = clients.filter((client) => client.pids.length > 0 && client.pids.every((pid) => pid === survivor));
-      expect(onSurvivor.length, 'some connections landed on the surviving worker').to.be.greaterThan(0);
-      const before = onSurvivor.map((client) => client.ok);
-
-      process.kill(victim!, 'SIGKILL');
-      // A replacement appears: fresh connections reach a pid that is neither of the first two.
-      let replacement = 0;
-      for (let i = 0; i < 200 && replacement === 0; i++) {
-        const pid = Number((await get(url).catch(() => ({ body: '0' }))).body);
-        if (pid !== victim && pid !== survivor && pid !== 0) replacement = pid;
-        else await sleep(20);
-      }
-      await sleep(200);
-      stop = true;
-      await within(Promise.all(load), 10_000, 'load to stop');
-      for (const client of clients) client.close();
-
-      expect(replacement, 'a replacement worker served a request').to.be.greaterThan(0);
-      expect(alive(replacement)).to.equal(true);
-      onSurvivor.forEach((client, index) => {
-        expect(client.failed, `failures on the surviving worker: ${client.errors.join('; ')}`).to.equal(0);
-        expect(client.retried).to.equal(0);
-        expect(client.ok, 'kept being served throughout').to.be.greaterThan(before[index]!);
+      it('serves on N worker processes, each accepting connections itself', async () => {
+        const { ready } = await startProcess(app, { env: { WORKERS: '2', ENGINE: engine } });
+        const pids = ready.pids as number[];
+        expect(pids).to.have.length(2);
+        const seen = new Set<number>();
+        // New connections, 25 at a time, until both workers have answered (bounded).
+        for (let round = 0; round < 40 && seen.size < 2; round++) {
+          const replies = await Promise.all(Array.from({ length: 25 }, () => get(`${ready.url}/pid`)));
+          for (const reply of replies) seen.add(Number(reply.body));
+        }
+        expect([...seen].sort()).to.deep.equal([...pids].sort());
+        expect(pids).to.not.include(Number((await startProcess(app, { env: { WORKERS: '1', ENGINE: engine } })).child.pid));
       });
-      // Throughput recovers: a burst of new connections all succeed.
-      const burst = await Promise.all(Array.from({ length: 50 }, () => get(url)));
-      expect(burst.every((reply) => reply.status === 200)).to.equal(true);
-    });
 
-    it('on SIGTERM finishes the request in flight, then exits 0', async () => {
-      const started = await startProcess(app, { env: { WORKERS: '2', ENGINE: engine } });
-      // A keep-alive client: its last response must say the connection closes (a client that
-      // sends Connection: close itself may not be told so by uWS, RFC 9112 9.6 making it a SHOULD).
-      const agent = new http.Agent({ keepAlive: true });
-      const slow = get(`${started.ready.url}/slow?ms=1000`, agent);
-      await sleep(200);
-      process.kill(started.child.pid!, 'SIGTERM');
-      const reply = await slow;
-      agent.destroy();
-      expect(reply.status).to.equal(200);
-      expect(reply.headers.connection).to.equal('close');
-      expect(await within(started.exit, 10_000, 'primary exit')).to.equal(0);
-      for (const pid of started.ready.pids as number[]) expect(alive(pid), `worker ${pid} gone`).to.equal(false);
-    });
+      it('replaces a worker killed with SIGKILL without disturbing connections on the others', async () => {
+        const { ready } = await startProcess(app, { env: { WORKERS: '2', ENGINE: engine } });
+        const url = `${ready.url}/pid`;
+        const [victim, survivor] = ready.pids as number[];
 
-    it('rolls every worker on SIGHUP under keep-alive load without failing a request', async () => {
-      const { ready, child } = await startProcess(app, { env: { WORKERS: '2', GRACE_MS: '2000', ENGINE: engine } });
-      const url = `${ready.url}/pid`;
-      const oldPids = new Set(ready.pids as number[]);
-      const clients = Array.from({ length: 4 }, () => new LoadClient());
-      let stop = false;
-      const load = clients.map((client) => client.run(url, () => stop));
-      await sleep(500);
-      process.kill(child.pid!, 'SIGHUP');
+        // Keep-alive clients; learn which worker each connection landed on.
+        const clients = Array.from({ length: 8 }, () => new LoadClient());
+        let stop = false;
+        const load = clients.map((client) => client.run(url, () => stop));
+        await sleep(300);
+        const onSurvivor = clients.filter((client) => client.pids.length > 0 && client.pids.every((pid) => pid === survivor));
+        expect(onSurvivor.length, 'some connections landed on the surviving worker').to.be.greaterThan(0);
+        const before = onSurvivor.map((client) => client.ok);
 
-      // Keep the load on until the old workers are gone (bounded), then a little longer.
-      for (let i = 0; i < 200 && [...oldPids].some(alive); i++) await sleep(50);
-      await sleep(300);
-      stop = true;
-      await within(Promise.all(load), 10_000, 'load to stop');
-      for (const client of clients) client.close();
+        process.kill(victim!, 'SIGKILL');
+        // A replacement appears: fresh connections reach a pid that is neither of the first two.
+        let replacement = 0;
+        for (let i = 0; i < 200 && replacement === 0; i++) {
+          const pid = Number((await get(url).catch(() => ({ body: '0' }))).body);
+          if (pid !== victim && pid !== survivor && pid !== 0) replacement = pid;
+          else await sleep(20);
+        }
+        await sleep(200);
+        stop = true;
+        await within(Promise.all(load), 10_000, 'load to stop');
+        for (const client of clients) client.close();
 
-      const failures = clients.flatMap((client) => client.errors);
-      expect(failures, failures.join('; ')).to.deep.equal([]);
-      expect(clients.reduce((sum, client) => sum + client.ok, 0)).to.be.greaterThan(100);
-      // Fresh connections, 25 at a time, until two workers have answered: both must be new.
-      const newPids = new Set<number>();
-      for (let round = 0; round < 40 && newPids.size < 2; round++) {
-        const replies = await Promise.all(Array.from({ length: 25 }, () => get(url)));
-        for (const reply of replies) newPids.add(Number(reply.body));
-      }
-      expect(newPids.size, 'two new workers serve').to.equal(2);
-      for (const pid of newPids) expect(oldPids.has(pid), `pid ${pid} changed`).to.equal(false);
-      for (const pid of oldPids) expect(alive(pid), `old worker ${pid} exited`).to.equal(false);
-    });
+        expect(replacement, 'a replacement worker served a request').to.be.greaterThan(0);
+        expect(alive(replacement)).to.equal(true);
+        onSurvivor.forEach((client, index) => {
+          expect(client.failed, `failures on the surviving worker: ${client.errors.join('; ')}`).to.equal(0);
+          expect(client.retried).to.equal(0);
+          expect(client.ok, 'kept being served throughout').to.be.greaterThan(before[index]!);
+        });
+        // Throughput recovers: a burst of new connections all succeed.
+        const burst = await Promise.all(Array.from({ length: 50 }, () => get(url)));
+        expect(burst.every((reply) => reply.status === 200)).to.equal(true);
+      });
+
+      it('on SIGTERM finishes the request in flight, then exits 0', async () => {
+        const started = await startProcess(app, { env: { WORKERS: '2', ENGINE: engine } });
+        // A keep-alive client: its last response must say the connection closes (a client that
+        // sends Connection: close itself may not be told so by uWS, RFC 9112 9.6 making it a SHOULD).
+        const agent = new http.Agent({ keepAlive: true });
+        const slow = get(`${started.ready.url}/slow?ms=1000`, agent);
+        await sleep(200);
+        process.kill(started.child.pid!, 'SIGTERM');
+        const reply = await slow;
+        agent.destroy();
+        expect(reply.status).to.equal(200);
+        expect(reply.headers.connection).to.equal('close');
+        expect(await within(started.exit, 10_000, 'primary exit')).to.equal(0);
+        for (const pid of started.ready.pids as number[]) expect(alive(pid), `worker ${pid} gone`).to.equal(false);
+      });
+
+      it('rolls every worker on SIGHUP under keep-alive load without failing a request', async () => {
+        const { ready, child } = await startProcess(app, { env: { WORKERS: '2', GRACE_MS: '2000', ENGINE: engine } });
+        const url = `${ready.url}/pid`;
+        const oldPids = new Set(ready.pids as number[]);
+        const clients = Array.from({ length: 4 }, () => new LoadClient());
+        let stop = false;
+        const load = clients.map((client) => client.run(url, () => stop));
+        await sleep(500);
+        process.kill(child.pid!, 'SIGHUP');
+
+        // Keep the load on until the old workers are gone (bounded), then a little longer.
+        for (let i = 0; i < 200 && [...oldPids].some(alive); i++) await sleep(50);
+        await sleep(300);
+        stop = true;
+        await within(Promise.all(load), 10_000, 'load to stop');
+        for (const client of clients) client.close();
+
+        const failures = clients.flatMap((client) => client.errors);
+        expect(failures, failures.join('; ')).to.deep.equal([]);
+        expect(clients.reduce((sum, client) => sum + client.ok, 0)).to.be.greaterThan(100);
+        // Fresh connections, 25 at a time, until two workers have answered: both must be new.
+        const newPids = new Set<number>();
+        for (let round = 0; round < 40 && newPids.size < 2; round++) {
+          const replies = await Promise.all(Array.from({ length: 25 }, () => get(url)));
+          for (const reply of replies) newPids.add(Number(reply.body));
+        }
+        expect(newPids.size, 'two new workers serve').to.equal(2);
+        for (const pid of newPids) expect(oldPids.has(pid), `pid ${pid} changed`).to.equal(false);
+        for (const pid of oldPids) expect(alive(pid), `old worker ${pid} exited`).to.equal(false);
+      });
     });
   }
 
@@ -247,7 +247,7 @@ describe('serve: the cluster', function () {
     expect(await handle.exited).to.equal(0);
   });
 
-  it('aborts the handle\'s signal once stopped, and stops at the end of an `await using` scope', async () => {
+  it("aborts the handle's signal once stopped, and stops at the end of an `await using` scope", async () => {
     let signal: AbortSignal;
     let url: string;
     {

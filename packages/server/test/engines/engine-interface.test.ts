@@ -47,7 +47,9 @@ for (const engine of ENGINES) {
       const server = make({ handler: (_req, res) => res.end('hi') });
       expect(server.name).to.equal(engine satisfies EngineName);
       expect(server.address).to.equal(null);
-      expect(() => server.url).to.throw().with.property('code', 'PERCORE_ERR_NOT_LISTENING');
+      expect(() => server.url)
+        .to.throw()
+        .with.property('code', 'PERCORE_ERR_NOT_LISTENING');
       const address = await server.listen({ host: '127.0.0.1', port: 0 });
       expect(address.port).to.be.greaterThan(0);
       expect(server.address?.port).to.equal(address.port);
@@ -109,7 +111,14 @@ for (const engine of ENGINES) {
         expect(started!.hook).to.equal('started');
         expect(ended!.hook).to.equal('ended');
         expect(ended!.record).to.equal(started!.record);
-        expect(started!.copy).to.include({ engine, method: 'POST', target: '/items?x=1', httpVersion: '1.1', remoteAddress: '127.0.0.1', status: 0 });
+        expect(started!.copy).to.include({
+          engine,
+          method: 'POST',
+          target: '/items?x=1',
+          httpVersion: '1.1',
+          remoteAddress: '127.0.0.1',
+          status: 0,
+        });
         expect(ended!.copy).to.include({ status: 201, bytesIn: 5, error: undefined });
         // net counts the head too; uWS writes its head itself, so uws counts the body.
         expect(ended!.copy.bytesOut).to.be.at.least('got hello'.length);
@@ -161,7 +170,13 @@ for (const engine of ENGINES) {
 
       it('reports a response timeout as ended with its canned 503 and code', async function () {
         const observer = recordingObserver();
-        const server = make({ handler: () => {}, observer, http: { responseTimeout: 100 }, scheduler: { timerResolutionMs: 10 }, logger: collectingLogger() });
+        const server = make({
+          handler: () => {},
+          observer,
+          http: { responseTimeout: 100 },
+          scheduler: { timerResolutionMs: 10 },
+          logger: collectingLogger(),
+        });
         await server.listen({ port: 0 });
         expect((await fetch(`${server.url}/`)).status).to.equal(503);
         await eventually(() => observer.seen.length === 2, 2000, 'two hooks');

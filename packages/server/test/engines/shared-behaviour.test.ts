@@ -9,13 +9,20 @@ import { expect } from 'chai';
 import { PercoreError } from '../../src/errors.js';
 import type { Handler, HttpRequest, HttpResponse } from '../../src/http/api.js';
 import { deferred } from '../../src/util/deferred.js';
-import { ENGINES, fetchFrom, keepAliveAgent, startEngine, useEngineCleanup, type EngineOptions, type EngineServer } from '../support/engines.js';
+import {
+  ENGINES,
+  fetchFrom,
+  keepAliveAgent,
+  startEngine,
+  useEngineCleanup,
+  type EngineOptions,
+  type EngineServer,
+} from '../support/engines.js';
 import { delay } from '../support/raw-client.js';
 import { eventually } from '../support/sockets.js';
 import { get, within } from '../support/servers.js';
 import { requireUws } from '../support/uws.js';
 import { errorCode } from '../support/errors.js';
-
 
 /** A deterministic pattern of `length` bytes, different for each `seed`. */
 function pattern(length: number, seed = 1): Buffer {
@@ -418,7 +425,7 @@ for (const engine of ENGINES) {
         expect(sha256(response.body)).to.equal(sha256(...chunks));
         expect(progress.drains).to.equal(progress.falses);
         await client.write(get());
-        expect((await client.waitForClose(50)), 'the connection is kept').to.equal(false);
+        expect(await client.waitForClose(50), 'the connection is kept').to.equal(false);
         expect(server.codes()).to.deep.equal([]);
       });
 
@@ -563,7 +570,9 @@ for (const engine of ENGINES) {
         expect((await client.readResponse()).text).to.equal('text:héllo');
         await client.write(Buffer.from(`POST /json HTTP/1.1\r\nHost: t\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`));
         expect((await client.readResponse()).text).to.equal('json:{"a":[1,"zwéi"]}');
-        await client.write(Buffer.concat([Buffer.from('PUT /bytes HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\n'), Buffer.from([0, 1, 200, 255])]));
+        await client.write(
+          Buffer.concat([Buffer.from('PUT /bytes HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\n'), Buffer.from([0, 1, 200, 255])]),
+        );
         expect((await client.readResponse()).text).to.equal('bytes:0,1,200,255');
         await client.write('POST /text HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n');
         expect((await client.readResponse()).text).to.equal('text:abcdefg');

@@ -192,10 +192,13 @@ describe('http/connection', function () {
     });
 
     it('pauses reading past pipelineHighWaterMark and answers every pipelined request in order', async function () {
-      const { connect } = await startServer(async (req, res) => {
-        await delay(1);
-        res.end(req.path);
-      }, { pipelineHighWaterMark: 256 });
+      const { connect } = await startServer(
+        async (req, res) => {
+          await delay(1);
+          res.end(req.path);
+        },
+        { pipelineHighWaterMark: 256 },
+      );
       const client = await connect();
       const count = 200;
       await client.write(Array.from({ length: count }, (_, i) => get(`/${i}`)).join(''));
@@ -241,7 +244,7 @@ describe('http/connection', function () {
       },
       {
         name: 'TE.CL: Transfer-Encoding before Content-Length, a request hidden in a chunk',
-        raw: `POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n${(smuggled.length).toString(16)}\r\n${smuggled}\r\n0\r\n\r\n`,
+        raw: `POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n`,
         status: 400,
         code: 'PERCORE_ERR_CONTENT_LENGTH_WITH_TRANSFER_ENCODING',
       },
@@ -402,7 +405,11 @@ describe('http/connection', function () {
 
     it('answers 413 to a chunked body that grows past maxBodySize', async function () {
       const chunk = `3c\r\n${'x'.repeat(60)}\r\n`;
-      await rejectWith(`POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}${chunk}0\r\n\r\n`, 413, 'PERCORE_ERR_BODY_TOO_LARGE');
+      await rejectWith(
+        `POST / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}${chunk}0\r\n\r\n`,
+        413,
+        'PERCORE_ERR_BODY_TOO_LARGE',
+      );
     });
 
     it('answers 400 to an HTTP/1.1 request without Host', async function () {
@@ -499,10 +506,13 @@ describe('http/connection', function () {
     });
 
     it('keeps connections open when the timeouts are 0', async function () {
-      const { connect } = await startServer(async (req, res) => {
-        const body = await req.text();
-        res.end(`hello ${req.path}${body}`);
-      }, { headerTimeout: 0, keepAliveTimeout: 0, bodyTimeout: 0, responseTimeout: 0 });
+      const { connect } = await startServer(
+        async (req, res) => {
+          const body = await req.text();
+          res.end(`hello ${req.path}${body}`);
+        },
+        { headerTimeout: 0, keepAliveTimeout: 0, bodyTimeout: 0, responseTimeout: 0 },
+      );
       const silent = await connect();
       const partialHead = await connect();
       const idle = await connect();

@@ -49,7 +49,6 @@ async function fieldsOf(raw: string): Promise<Fields> {
   return JSON.parse(response.text) as Fields;
 }
 
-
 describe('http/request', function () {
   useCleanup();
 
@@ -82,7 +81,10 @@ describe('http/request', function () {
       });
       const client = await connect();
       await client.write(
-        get('http://example.com/a/b?x=1') + get('http://example.com:8080?q=2') + get('http://example.com') + get('https://user@example.com/p'),
+        get('http://example.com/a/b?x=1') +
+          get('http://example.com:8080?q=2') +
+          get('http://example.com') +
+          get('https://user@example.com/p'),
       );
       const responses = await client.readResponses(4);
       expect(responses.map((r) => JSON.parse(r.text))).to.deep.equal([
@@ -120,7 +122,20 @@ describe('http/request', function () {
         'x-empty': '',
       });
       expect(fields.rawHeaders).to.deep.equal([
-        'Host', 'test', 'X-Multi', 'a', 'x-multi', 'b', 'Cookie', 'a=1', 'COOKIE', 'b=2', 'X-Spaces', 'padded value', 'X-Empty', '',
+        'Host',
+        'test',
+        'X-Multi',
+        'a',
+        'x-multi',
+        'b',
+        'Cookie',
+        'a=1',
+        'COOKIE',
+        'b=2',
+        'X-Spaces',
+        'padded value',
+        'X-Empty',
+        '',
       ]);
     });
 
@@ -157,14 +172,18 @@ describe('http/request', function () {
       const client = await connect();
       const json = '{"a":[1,2,{"b":null}],"c":"\u00e9"}';
       await client.write(`POST /text HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhello`);
-      await client.write(Buffer.concat([
-        Buffer.from(`POST /json HTTP/1.1\r\nHost: test\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n`),
-        Buffer.from(json, 'utf8'),
-      ]));
-      await client.write(Buffer.concat([
-        Buffer.from('POST /bytes HTTP/1.1\r\nHost: test\r\nContent-Length: 4\r\n\r\n'),
-        Buffer.from([0x00, 0xff, 0x0d, 0x0a]),
-      ]));
+      await client.write(
+        Buffer.concat([
+          Buffer.from(`POST /json HTTP/1.1\r\nHost: test\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n`),
+          Buffer.from(json, 'utf8'),
+        ]),
+      );
+      await client.write(
+        Buffer.concat([
+          Buffer.from('POST /bytes HTTP/1.1\r\nHost: test\r\nContent-Length: 4\r\n\r\n'),
+          Buffer.from([0x00, 0xff, 0x0d, 0x0a]),
+        ]),
+      );
       const responses = await client.readResponses(3);
       expect(responses.map((r) => r.text)).to.deep.equal(['text:hello', `json:${JSON.stringify(JSON.parse(json))}`, 'bytes:00ff0d0a']);
     });
@@ -416,10 +435,13 @@ describe('http/request', function () {
     it('does not time the body while the client waits for 100 Continue', async function () {
       // The handler takes longer than bodyTimeout to decide; the client, waiting for 100 as
       // RFC 9110 10.1.1 asks, is not the one stalling.
-      const { connect, codes } = await startServer(async (req, res) => {
-        await delay(300);
-        res.end(`got ${await req.text()}`);
-      }, { bodyTimeout: 100, responseTimeout: 2000 });
+      const { connect, codes } = await startServer(
+        async (req, res) => {
+          await delay(300);
+          res.end(`got ${await req.text()}`);
+        },
+        { bodyTimeout: 100, responseTimeout: 2000 },
+      );
       const client = await connect();
       await client.write(head);
       const interim = await client.readResponse('POST');
@@ -433,12 +455,15 @@ describe('http/request', function () {
     it('sends no 100 to a client that sent its whole body without waiting, and does not time it', async function () {
       // RFC 9110 10.1.1: a client may send the body without waiting, and a server that has it all
       // may omit the 100. Reading it late is the handler's business, timed by responseTimeout.
-      const { connect, codes } = await startServer(async (req, res) => {
-        await delay(50);
-        const body = await req.text();
-        await delay(300);
-        res.end(`got ${body}`);
-      }, { bodyTimeout: 100, responseTimeout: 2000 });
+      const { connect, codes } = await startServer(
+        async (req, res) => {
+          await delay(50);
+          const body = await req.text();
+          await delay(300);
+          res.end(`got ${body}`);
+        },
+        { bodyTimeout: 100, responseTimeout: 2000 },
+      );
       const client = await connect();
       await client.write(`${head}hello`);
       const response = await client.readResponse('POST');
@@ -448,9 +473,12 @@ describe('http/request', function () {
     });
 
     it('times the body once 100 Continue is sent', async function () {
-      const { connect } = await startServer(async (req, res) => {
-        res.end(`got ${await req.text()}`);
-      }, { bodyTimeout: 150, responseTimeout: 2000 });
+      const { connect } = await startServer(
+        async (req, res) => {
+          res.end(`got ${await req.text()}`);
+        },
+        { bodyTimeout: 150, responseTimeout: 2000 },
+      );
       const client = await connect();
       await client.write(head);
       expect((await client.readResponse('POST')).status).to.equal(100);

@@ -19,7 +19,6 @@ function expectBytes(response: RawResponse, expected: string | Buffer): void {
   expect(response.raw.toString('latin1')).to.equal(text.replace('DATE', date!));
 }
 
-
 describe('http/response', function () {
   useCleanup();
 
@@ -115,7 +114,9 @@ describe('http/response', function () {
       await client.write(get('/') + get('/own'));
       const [plain, own] = await client.readResponses(2);
       const date = plain!.headers.date!;
-      expect(date).to.match(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+      expect(date).to.match(
+        /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+      );
       expect(Math.abs(Date.parse(date) - Date.now())).to.be.below(5000);
       expect(own!.rawHeaders.filter((_, i) => i % 2 === 0 && own!.rawHeaders[i]!.toLowerCase() === 'date')).to.have.length(1);
       expect(own!.headers.date).to.equal('Thu, 01 Jan 1970 00:00:00 GMT');
@@ -144,8 +145,18 @@ describe('http/response', function () {
       const response = await client.readResponse();
       const invalid = 'PERCORE_ERR_INVALID_RESPONSE_HEADER';
       expect(results).to.deep.equal({
-        crlf: invalid, lf: invalid, cr: invalid, nul: invalid, del: invalid, nonAscii: invalid, inList: invalid,
-        space: invalid, colon: invalid, empty: invalid, newlineName: invalid, unicodeName: invalid,
+        crlf: invalid,
+        lf: invalid,
+        cr: invalid,
+        nul: invalid,
+        del: invalid,
+        nonAscii: invalid,
+        inList: invalid,
+        space: invalid,
+        colon: invalid,
+        empty: invalid,
+        newlineName: invalid,
+        unicodeName: invalid,
         tab: 'no error',
       });
       expect(response.text).to.equal('safe');
@@ -493,12 +504,15 @@ describe('http/response', function () {
     it('closes a download the client stopped reading, after responseTimeout, without blaming the handler', async function () {
       const chunk = Buffer.alloc(64 * 1024, 0x78);
       const ended = deferred<{ aborted: boolean }>();
-      const { connect, codes } = await startServer(async (_req, res) => {
-        while (!res.aborted) {
-          if (!res.write(chunk)) await res.drain();
-        }
-        ended.resolve({ aborted: res.aborted });
-      }, { responseTimeout: 300 });
+      const { connect, codes } = await startServer(
+        async (_req, res) => {
+          while (!res.aborted) {
+            if (!res.write(chunk)) await res.drain();
+          }
+          ended.resolve({ aborted: res.aborted });
+        },
+        { responseTimeout: 300 },
+      );
       const client = await connect();
       client.pause();
       await client.write(get());
@@ -574,11 +588,14 @@ describe('http/response', function () {
 
     it('answers 503 to a handler that never answers, after responseTimeout, and logs it', async function () {
       const seen = deferred<{ aborted: boolean; signal: boolean; endCode: string | undefined }>();
-      const { connect, codes } = await startServer((_req, res) => {
-        res.onAborted(() => {
-          seen.resolve({ aborted: res.aborted, signal: res.signal.aborted, endCode: codeOf(() => res.end('late')) });
-        });
-      }, { responseTimeout: 200 });
+      const { connect, codes } = await startServer(
+        (_req, res) => {
+          res.onAborted(() => {
+            seen.resolve({ aborted: res.aborted, signal: res.signal.aborted, endCode: codeOf(() => res.end('late')) });
+          });
+        },
+        { responseTimeout: 200 },
+      );
       const client = await connect();
       const started = Date.now();
       await client.write(get());
@@ -596,13 +613,16 @@ describe('http/response', function () {
     });
 
     it('restarts the response timer with every write', async function () {
-      const { connect, codes } = await startServer(async (_req, res) => {
-        for (let i = 0; i < 5; i++) {
-          res.write(`${i}`);
-          await delay(100);
-        }
-        res.end();
-      }, { responseTimeout: 250 });
+      const { connect, codes } = await startServer(
+        async (_req, res) => {
+          for (let i = 0; i < 5; i++) {
+            res.write(`${i}`);
+            await delay(100);
+          }
+          res.end();
+        },
+        { responseTimeout: 250 },
+      );
       const client = await connect();
       await client.write(get());
       const response = await client.readResponse('GET', { timeoutMs: 3000 });
@@ -688,17 +708,20 @@ describe('http/response', function () {
 
     it('calls an onAborted registered after the abort, once', async function () {
       const late = deferred<number>();
-      const { connect } = await startServer(async (_req, res) => {
-        // The server learns that the client is gone when a write fails.
-        for (let i = 0; i < 600 && !res.aborted; i++) {
-          res.write('x');
-          await delay(5);
-        }
-        let calls = 0;
-        res.onAborted(() => calls++);
-        await delay(10);
-        late.resolve(calls);
-      }, { responseTimeout: 0 });
+      const { connect } = await startServer(
+        async (_req, res) => {
+          // The server learns that the client is gone when a write fails.
+          for (let i = 0; i < 600 && !res.aborted; i++) {
+            res.write('x');
+            await delay(5);
+          }
+          let calls = 0;
+          res.onAborted(() => calls++);
+          await delay(10);
+          late.resolve(calls);
+        },
+        { responseTimeout: 0 },
+      );
       const client = await connect();
       await client.write(get());
       await client.waitForText('1\r\nx\r\n');

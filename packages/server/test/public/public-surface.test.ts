@@ -27,7 +27,11 @@ const entries = Object.entries(manifest.exports).filter(([, target]) => typeof t
 /** Each entry's exported names, marked `type` where they name only a type. */
 function exportedNames(): Record<string, string[]> {
   const files = entries.map(([, target]) => `${packageDir}${target.types}`);
-  const program = ts.createProgram(files, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true });
+  const program = ts.createProgram(files, {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    noEmit: true,
+  });
   const checker = program.getTypeChecker();
   const surface: Record<string, string[]> = {};
   for (const [entry, target] of entries) {
@@ -39,7 +43,8 @@ function exportedNames(): Record<string, string[]> {
       .map((symbol) => {
         const resolved = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
         const declaration = symbol.declarations?.[0];
-        const typeOnly = declaration !== undefined && ts.isExportSpecifier(declaration) && (declaration.isTypeOnly || declaration.parent.parent.isTypeOnly);
+        const typeOnly =
+          declaration !== undefined && ts.isExportSpecifier(declaration) && (declaration.isTypeOnly || declaration.parent.parent.isTypeOnly);
         return resolved.flags & ts.SymbolFlags.Value && !typeOnly ? symbol.name : `type ${symbol.name}`;
       })
       .sort();
@@ -64,7 +69,9 @@ describe('the public surface', function () {
   it('loads every entry with require() from a CommonJS file', async function () {
     const { stdout } = await run(process.execPath, [here('./fixtures/require-entries.cjs')], { cwd: packageDir });
     const loaded = JSON.parse(stdout) as Record<string, string[]>;
-    const values = Object.fromEntries(Object.entries(exportedNames()).map(([entry, names]) => [entry, names.filter((name) => !name.startsWith('type '))]));
+    const values = Object.fromEntries(
+      Object.entries(exportedNames()).map(([entry, names]) => [entry, names.filter((name) => !name.startsWith('type '))]),
+    );
     expect(loaded).to.deep.equal(values);
     expect(loaded['@percore/server']).to.include.members(['serve', 'createServer', 'Task', 'Scheduler', 'PercoreError']);
   });
@@ -85,17 +92,21 @@ describe('the public surface', function () {
       typeRoots: [`${packageDir}node_modules/@types`],
     });
     const diagnostics = ts.getPreEmitDiagnostics(program).map((diagnostic) => {
-      const where = diagnostic.file ? `${diagnostic.file.fileName}:${diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line + 1}` : '';
+      const where = diagnostic.file
+        ? `${diagnostic.file.fileName}:${diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line + 1}`
+        : '';
       return `${where} TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
     });
     expect(diagnostics).to.deep.equal([]);
   });
 
   it('ships no @internal declaration in its .d.ts files', async function () {
-    const { stdout } = await run('grep', ['-rl', '--include=*.d.ts', '@internal', `${packageDir}dist`]).catch((error: { code?: number; stdout?: string }) => {
-      if (error.code === 1) return { stdout: '' }; // grep: no match
-      throw error;
-    });
+    const { stdout } = await run('grep', ['-rl', '--include=*.d.ts', '@internal', `${packageDir}dist`]).catch(
+      (error: { code?: number; stdout?: string }) => {
+        if (error.code === 1) return { stdout: '' }; // grep: no match
+        throw error;
+      },
+    );
     const offenders = stdout.split('\n').filter(Boolean);
     expect(offenders).to.deep.equal([]);
   });

@@ -134,7 +134,8 @@ describe('Listener over TLS', function () {
     const handshaking = await connectTo(listener.address!.port);
     sockets.push(handshaking);
     // The server has taken the second TCP connection before the third comes.
-    const open = () => new Promise<number>((resolve, reject) => listener.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+    const open = () =>
+      new Promise<number>((resolve, reject) => listener.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
     for (let tries = 0; (await open()) < 2 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
     const over = await connectTo(listener.address!.port);
     sockets.push(over);

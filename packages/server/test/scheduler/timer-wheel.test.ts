@@ -137,7 +137,14 @@ describe('TimerWheel', () => {
   it('isolates a throwing callback: the error is reported and other timers still fire', () => {
     const { wheel, advanceTo, errors } = fakeWheel();
     const log: string[] = [];
-    wheel.schedule(new Timer({ onTimer: () => { throw new Error('boom'); } }), 50);
+    wheel.schedule(
+      new Timer({
+        onTimer: () => {
+          throw new Error('boom');
+        },
+      }),
+      50,
+    );
     wheel.schedule(recorder(log, 'after'), 50);
     advanceTo(200);
     expect(errors).to.have.length(1);
@@ -182,7 +189,11 @@ describe('TimerWheel', () => {
   });
 
   it('refuses bad options', () => {
-    expect(() => new TimerWheel({ resolutionMs: 0 })).to.throw(PercoreError, /timer resolution/).with.property('code', 'PERCORE_ERR_INVALID_OPTION');
-    expect(() => new TimerWheel({ slotCount: 100 })).to.throw(PercoreError, /power of two/).with.property('code', 'PERCORE_ERR_INVALID_OPTION');
+    expect(() => new TimerWheel({ resolutionMs: 0 }))
+      .to.throw(PercoreError, /timer resolution/)
+      .with.property('code', 'PERCORE_ERR_INVALID_OPTION');
+    expect(() => new TimerWheel({ slotCount: 100 }))
+      .to.throw(PercoreError, /power of two/)
+      .with.property('code', 'PERCORE_ERR_INVALID_OPTION');
   });
 });

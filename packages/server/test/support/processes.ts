@@ -17,7 +17,10 @@ const running = new Set<ChildProcess>();
  * Starts `node [--import tsx] script` in its own process group (so the whole group, workers
  * included, can be reaped), and waits for its first stdout line.
  */
-export function startProcess(script: string, options: { env?: Record<string, string>; args?: string[]; tsx?: boolean; readyTimeoutMs?: number } = {}): Promise<Started> {
+export function startProcess(
+  script: string,
+  options: { env?: Record<string, string>; args?: string[]; tsx?: boolean; readyTimeoutMs?: number } = {},
+): Promise<Started> {
   const execArgv = options.tsx === false ? [] : ['--import', 'tsx'];
   const child = spawn(process.execPath, [...execArgv, fileURLToPath(script), ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
@@ -36,7 +39,10 @@ export function startProcess(script: string, options: { env?: Record<string, str
     });
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within ${options.readyTimeoutMs ?? 15000} ms; stderr: ${err}`)), options.readyTimeoutMs ?? 15000);
+    const timer = setTimeout(
+      () => reject(new Error(`no ready line within ${options.readyTimeoutMs ?? 15000} ms; stderr: ${err}`)),
+      options.readyTimeoutMs ?? 15000,
+    );
     const check = () => {
       const newline = out.indexOf('\n');
       if (newline === -1) return;
@@ -80,5 +86,8 @@ export function alive(pid: number): boolean {
 
 /** Resolves with `promise`, or rejects after `ms`. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms).unref())]);
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms).unref()),
+  ]);
 }

@@ -69,11 +69,7 @@ export async function startServer(handler: Handler, options: HttpServerOptions =
 }
 
 /** Runs `fn` with a fresh server, and closes the server (and its clients) however `fn` ends. */
-export async function withServer<T>(
-  handler: Handler,
-  options: HttpServerOptions,
-  fn: (server: TestServer) => Promise<T>,
-): Promise<T> {
+export async function withServer<T>(handler: Handler, options: HttpServerOptions, fn: (server: TestServer) => Promise<T>): Promise<T> {
   const server = await startServer(handler, options);
   try {
     return await fn(server);

@@ -29,9 +29,21 @@ export function testCertificate(): TestCertificate {
   execFileSync(
     'openssl',
     [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '1',
-      '-keyout', keyFile, '-out', certFile,
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-days',
+      '1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -41,7 +53,9 @@ export function testCertificate(): TestCertificate {
 
 /** The test key encrypted (AES-256) under `passphrase`, as PEM. */
 export function encryptedTestKey(passphrase: string): string {
-  return execFileSync('openssl', ['pkey', '-in', testCertificate().keyFile, '-aes256', '-passout', `pass:${passphrase}`], { encoding: 'utf8' });
+  return execFileSync('openssl', ['pkey', '-in', testCertificate().keyFile, '-aes256', '-passout', `pass:${passphrase}`], {
+    encoding: 'utf8',
+  });
 }
 
 /** Whether the openssl CLI runs here. */

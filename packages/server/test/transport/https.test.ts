@@ -164,7 +164,7 @@ describe('HTTP over TLS', function () {
       expect(received - BIG).to.be.below(200);
     });
 
-    it("finishes the large response when the client half-closes (close_notify and FIN) right after its request", async () => {
+    it('finishes the large response when the client half-closes (close_notify and FIN) right after its request', async () => {
       const engine = await start();
       const socket = await rawTls(engine);
       let received = 0;
@@ -206,9 +206,21 @@ describe('HTTP over TLS', function () {
     it('serves openssl s_client', async function () {
       if (!hasOpenssl()) this.skip();
       const engine = await start();
-      const client = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${engine.address!.port}`, '-CAfile', testCertificate().certFile, '-quiet', '-verify_return_error'], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+      const client = spawn(
+        'openssl',
+        [
+          's_client',
+          '-connect',
+          `127.0.0.1:${engine.address!.port}`,
+          '-CAfile',
+          testCertificate().certFile,
+          '-quiet',
+          '-verify_return_error',
+        ],
+        {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
       const out: Buffer[] = [];
       client.stdout.on('data', (chunk: Buffer) => out.push(chunk));
       client.stdin.end('GET /ossl HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
@@ -233,7 +245,9 @@ describe('HTTP over TLS', function () {
         await handle.close();
       }
       // The check serve() runs in the primary, before any worker starts.
-      expect(codeOf(() => checkServerOptions({ handler, transport: { tls: { key: 'not a key', cert } } }))).to.equal('PERCORE_ERR_TLS_CONFIG');
+      expect(codeOf(() => checkServerOptions({ handler, transport: { tls: { key: 'not a key', cert } } }))).to.equal(
+        'PERCORE_ERR_TLS_CONFIG',
+      );
     });
   });
 
@@ -262,9 +276,15 @@ describe('HTTP over TLS', function () {
     it('refuses an ALPN map, a TLS option uWS lacks, and a bad key, with codes', () => {
       const { key, cert } = testCertificate();
       const factory = (context: ConstructorParameters<typeof Task>[0]) => new XTestTask(context);
-      expect(codeOf(() => createServer({ engine: 'uws', handler, transport: { tls: { key, cert }, alpn: { 'x-test': factory } } }))).to.equal('PERCORE_ERR_INVALID_OPTION');
-      expect(codeOf(() => createServer({ engine: 'uws', handler, transport: { tls: { key, cert, minVersion: 'TLSv1.3' } } }))).to.equal('PERCORE_ERR_INVALID_OPTION');
-      expect(codeOf(() => createServer({ engine: 'uws', handler, transport: { tls: { key: 'not a key', cert } } }))).to.equal('PERCORE_ERR_TLS_CONFIG');
+      expect(codeOf(() => createServer({ engine: 'uws', handler, transport: { tls: { key, cert }, alpn: { 'x-test': factory } } }))).to.equal(
+        'PERCORE_ERR_INVALID_OPTION',
+      );
+      expect(codeOf(() => createServer({ engine: 'uws', handler, transport: { tls: { key, cert, minVersion: 'TLSv1.3' } } }))).to.equal(
+        'PERCORE_ERR_INVALID_OPTION',
+      );
+      expect(codeOf(() => createServer({ engine: 'uws', handler, transport: { tls: { key: 'not a key', cert } } }))).to.equal(
+        'PERCORE_ERR_TLS_CONFIG',
+      );
     });
   });
 });

@@ -17,7 +17,6 @@ import { get, within } from '../support/servers.js';
 import { requireUws } from '../support/uws.js';
 import { codeOf, errorCode } from '../support/errors.js';
 
-
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -81,7 +80,9 @@ describe('uws/engine', function () {
         res.end('ok');
       });
       const client = await server.connect();
-      await client.write('PUT /after/await?q=1 HTTP/1.1\r\nHost: h\r\nX-Custom: Value\r\nCookie: a=1\r\nCookie: b=2\r\nContent-Length: 0\r\n\r\n');
+      await client.write(
+        'PUT /after/await?q=1 HTTP/1.1\r\nHost: h\r\nX-Custom: Value\r\nCookie: a=1\r\nCookie: b=2\r\nContent-Length: 0\r\n\r\n',
+      );
       expect((await client.readResponse('PUT')).text).to.equal('ok');
       expect(await within(seen.promise, 1000, 'the handler')).to.deep.equal({
         method: 'PUT',
@@ -151,7 +152,12 @@ describe('uws/engine', function () {
       const client = await server.connect();
       await client.write(get('/async?x=1', 'X-A: 1\r\n'));
       expect((await client.readResponse()).text).to.equal('done');
-      expect(await within(seen.promise, 1000, 'the async read')).to.deep.equal({ method: 'GET', target: '/async?x=1', header: '1', remoteAddress: '127.0.0.1' });
+      expect(await within(seen.promise, 1000, 'the async read')).to.deep.equal({
+        method: 'GET',
+        target: '/async?x=1',
+        header: '1',
+        remoteAddress: '127.0.0.1',
+      });
     });
 
     it('keeps headers read inside the callback readable after the response ended', async function () {
@@ -383,9 +389,12 @@ describe('uws/engine', function () {
 
     it('gives up on a handler that never answers after graceMs, and aborts it', async function () {
       const aborted = deferred();
-      const server = await start((_req, res) => {
-        res.onAborted(() => aborted.resolve());
-      }, { responseTimeout: 0 });
+      const server = await start(
+        (_req, res) => {
+          res.onAborted(() => aborted.resolve());
+        },
+        { responseTimeout: 0 },
+      );
       const client = await server.connect();
       await client.write(get());
       await delay(20);

@@ -50,7 +50,11 @@ class Peer {
         clearTimeout(timer);
         let body = '';
         response.on('data', (chunk: Buffer) => (body += chunk));
-        response.on('end', () => reject(Object.assign(new Error(`refused: ${response.statusCode}`), { status: response.statusCode, headers: response.headers, body })));
+        response.on('end', () =>
+          reject(
+            Object.assign(new Error(`refused: ${response.statusCode}`), { status: response.statusCode, headers: response.headers, body }),
+          ),
+        );
         response.on('error', () => {});
         request.on('error', () => {});
       });
@@ -108,7 +112,9 @@ function upgradeRequest(path: string, extra: Record<string, string> = {}): strin
     'Sec-WebSocket-Version': '13',
     ...extra,
   };
-  return `GET ${path} HTTP/1.1\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
+  return `GET ${path} HTTP/1.1\r\n${Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')}\r\n`;
 }
 
 const echo: WebSocketBehavior = { message: (socket, message, isBinary) => void socket.send(message, isBinary) };
@@ -331,7 +337,10 @@ describe('uws: WebSockets', function () {
     it('picks the client’s first subprotocol by default, or the one selectProtocol chooses', async () => {
       const { url } = await start({
         '/first': { open: (socket) => void socket.send(socket.protocol) },
-        '/chosen': { selectProtocol: (offered) => offered.find((name) => name === 'v2'), open: (socket) => void socket.send(socket.protocol) },
+        '/chosen': {
+          selectProtocol: (offered) => offered.find((name) => name === 'v2'),
+          open: (socket) => void socket.send(socket.protocol),
+        },
       });
       const first = await Peer.connect(`${url}/first`, {}, ['v1', 'v2']);
       expect(first.ws.protocol).to.equal('v1');
@@ -474,7 +483,9 @@ describe('uws: WebSockets', function () {
       await eventually(() => kept !== null, 'open');
       // 1005 and 1006 must never be sent (RFC 6455 7.4.1); 2000-2999 are reserved for extensions.
       for (const code of [1005, 1006, 2000, 999, 5000]) {
-        expect(() => kept!.close(code)).to.throw().with.property('code', 'PERCORE_ERR_INVALID_CLOSE');
+        expect(() => kept!.close(code))
+          .to.throw()
+          .with.property('code', 'PERCORE_ERR_INVALID_CLOSE');
       }
       kept!.close(4001, 'app says bye');
       expect(await peer.closed()).to.deep.equal({ code: 4001, reason: 'app says bye' });
