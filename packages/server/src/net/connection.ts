@@ -4,7 +4,7 @@ import { Task, type CloseReason, type HandOverFactory, type TaskContext, type Ta
 import type { Handler } from '../http/api.js';
 import { checkHandler } from '../http/engine-options.js';
 import { decideHandlerFailure } from '../http/handler-failure.js';
-import { ObservedExchange, type ExchangeObserver } from '../http/observer.js';
+import { ObservedExchange, observesEnds, type ExchangeObserver } from '../http/observer.js';
 import { cannedResponse, CONTINUE_RESPONSE } from '../http/canned.js';
 import { resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from '../http/options.js';
 import { ParseEvent, RequestParser, type ParserSink } from './parser.js';
@@ -419,16 +419,14 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   // ---- the exchange observer (only while one is set) ---------------------------------------
 
   private observe(request: NetRequest): void {
-    this.bytesWrittenAtStart = this.socket.bytesWritten;
-    this.observed = new ObservedExchange(
-      this.observer!,
-      this.scheduler.logger,
-      'net',
-      request.method,
-      request.target,
-      request.httpVersion,
-      this.remoteAddress,
-    );
+    const observer = this.observer!;
+    const observed = new ObservedExchange(observer, this.scheduler.logger, 'net', request);
+    // Kept, with the request's fields copied (the socket's address is gone once it closes) and its
+    // bytes counted, only for an observer that waits for the end.
+    if (observesEnds(observer)) {
+      this.observed = observed.keep();
+      this.bytesWrittenAtStart = this.socket.bytesWritten;
+    }
   }
 
   private settleObserved(whole: boolean, status: number, error?: unknown): void {

@@ -4,7 +4,7 @@ import { PercoreError, type ErrorCode } from '../errors.js';
 import type { Handler } from '../http/api.js';
 import { cannedReply } from '../http/canned.js';
 import { decideHandlerFailure } from '../http/handler-failure.js';
-import { ObservedExchange, type ExchangeObserver } from '../http/observer.js';
+import { ObservedExchange, observesEnds, type ExchangeObserver } from '../http/observer.js';
 import type { ResolvedHttpOptions } from '../http/options.js';
 import type { RequestBody } from '../http/request-body.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -55,17 +55,10 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
     this.request = new UwsRequest(this, nativeRequest, native);
     this.response = new UwsResponse(this, native, isHead);
     if (host.observer !== null) {
-      // Copied now: uWS frees its request when the callback returns (rule 5).
-      const request = this.request;
-      this.observed = new ObservedExchange(
-        host.observer,
-        host.scheduler.logger,
-        'uws',
-        request.method,
-        request.target,
-        '1.1',
-        request.remoteAddress,
-      );
+      const observed = new ObservedExchange(host.observer, host.scheduler.logger, 'uws', this.request);
+      // Kept only for an observer that waits for the end, with the request copied: uWS frees its
+      // request when the callback returns (rule 5).
+      if (observesEnds(host.observer)) this.observed = observed.keep();
     }
   }
 

@@ -22,7 +22,12 @@ interface Seen {
 
 function recordingObserver(): ExchangeObserver & { seen: Seen[] } {
   const seen: Seen[] = [];
-  const note = (hook: Seen['hook']) => (record: ExchangeRecord) => void seen.push({ hook, record, copy: { ...record } });
+  // Every field read as the hook runs (some are getters, so a spread would miss them).
+  const copy = (record: ExchangeRecord): ExchangeRecord => {
+    const { engine, method, target, httpVersion, remoteAddress, startTime, status, bytesIn, bytesOut, durationMs, error } = record;
+    return { engine, method, target, httpVersion, remoteAddress, startTime, status, bytesIn, bytesOut, durationMs, error };
+  };
+  const note = (hook: Seen['hook']) => (record: ExchangeRecord) => void seen.push({ hook, record, copy: copy(record) });
   return { seen, started: note('started'), ended: note('ended'), aborted: note('aborted') };
 }
 
@@ -183,6 +188,17 @@ for (const engine of ENGINES) {
         expect(observer.seen[1]!.hook).to.equal('ended');
         expect(observer.seen[1]!.copy.status).to.equal(503);
         expect(errorCode(observer.seen[1]!.copy.error)).to.equal('PERCORE_ERR_RESPONSE_TIMEOUT');
+      });
+
+      it('tells a start-only observer of each exchange, with the request readable in the hook', async function () {
+        const started: string[] = [];
+        const server = make({
+          handler: (_req, res) => res.end('counted'),
+          observer: { started: (x) => void started.push(`${x.method} ${x.target}`) },
+        });
+        await server.listen({ port: 0 });
+        for (const path of ['/a', '/b?q=1']) expect(await (await fetch(`${server.url}${path}`)).text()).to.equal('counted');
+        expect(started).to.deep.equal(['GET /a', 'GET /b?q=1']);
       });
 
       it('logs an observer that throws and serves the exchange regardless', async function () {
