@@ -8,6 +8,7 @@ import type { Handler } from '../../src/http/api.js';
 import { Task, type CloseReason, type TaskContext } from '../../src/scheduler/task.js';
 import type { RawClient } from '../support/raw-client.js';
 import { delay, startServer, useCleanup } from '../support/servers.js';
+import { requireUws } from '../support/uws.js';
 import { startEngine, useEngineCleanup, fetchFrom } from '../support/engines.js';
 
 /** "linecase": answers each LF-terminated line upper-cased; keeps a partial line until its LF. */
@@ -263,6 +264,10 @@ describe('net: protocol upgrade (res.upgrade)', () => {
 });
 
 describe('uws: res.upgrade', () => {
+  // Where no uWebSockets.js binary loads, skipped with the loader's reason.
+  before(function () {
+    requireUws(this);
+  });
   useEngineCleanup();
 
   it('throws PERCORE_ERR_UPGRADE_UNSUPPORTED', async () => {
