@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Socket } from 'node:net';
 import { reapExamples, startExample } from './run-example.js';
-import { connectTo, readUntil } from './sockets.js';
+import { connectTo, readUntil } from '../../packages/server/test/support/sockets.js';
 
 describe('examples/line-echo-task', function () {
   const sockets: Socket[] = [];

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { Listener, Scheduler } from '@percore/server';
 import { respProtocol } from '../src/resp-server.js';
 import { reapExamples, startExample } from './run-example.js';
-import { collectingLogger, connectTo, readUntil } from './sockets.js';
+import { collectingLogger, connectTo, readUntil } from '../../packages/server/test/support/sockets.js';
 
 describe('RESP protocol (a second protocol on the Task contract)', () => {
   const scheduler = new Scheduler({ timerResolutionMs: 5, logger: collectingLogger() });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { reapExamples, startExample } from './run-example.js';
-import { connectTo, readUntil } from './sockets.js';
+import { connectTo, readUntil } from '../../packages/server/test/support/sockets.js';
 
 const SWITCHING = 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: reverse\r\n\r\n';
 

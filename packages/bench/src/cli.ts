@@ -1,24 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { extraServer, findServer, SERVERS, TABLE_SERVERS, type ServerSpec } from './servers.js';
-import { ROWS, type RowSpec } from './tools.js';
+import type { BenchOptions } from './runner.js';
+import { ROWS } from './tools.js';
 
 /** `pnpm bench`: Hellepoll's table, written to results/. `pnpm bench compare`: a focused side-by-side table. */
 export type Mode = 'table' | 'compare';
 
-/** What to run, as the command line says. */
-export interface BenchCommand {
+/** What to run, as the command line says: the runner's own settings, and where to pin and write. */
+export interface BenchCommand extends Pick<
+  BenchOptions,
+  'servers' | 'rows' | 'rounds' | 'durationSeconds' | 'connections' | 'workers' | 'warmupSeconds' | 'requests' | 'requestsClose'
+> {
   mode: Mode;
-  servers: ServerSpec[];
-  rows: RowSpec[];
-  rounds: number;
-  durationSeconds: number;
-  connections: number;
-  workers: number;
-  warmupSeconds: number;
-  /** ab -k / ab send this many requests (-n) instead of running for the duration. */
-  requests?: number;
-  requestsClose?: number;
   /** taskset CPU lists for the servers and for the load generators (this process and its tools). */
   serverCpus?: string;
   clientCpus?: string;
