@@ -52,11 +52,11 @@ export class NetEngine implements Engine {
   private closing: Promise<void> | null = null;
 
   constructor(options: NetEngineOptions) {
-    const protocol = options.protocol ?? netHttpProtocol(options);
     if (options.protocol !== undefined && options.handler !== undefined) {
       throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'give the net engine a `handler` or a `protocol`, not both');
     }
-    if (typeof protocol?.factory !== 'function') {
+    const protocol = options.protocol ?? netHttpProtocol(options);
+    if (typeof protocol.factory !== 'function') {
       throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'protocol.factory must be a function (context) => Task');
     }
     this.scheduler = schedulerFor(options);

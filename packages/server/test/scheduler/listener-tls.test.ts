@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { PercoreError } from '../../src/errors.js';
 import { Listener, type ListenerOptions } from '../../src/scheduler/listener.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { Task } from '../../src/scheduler/task.js';
 import { collectingLogger, connectTo, eventually, readUntil } from '../support/sockets.js';
 import { testCertificate } from '../support/tls-cert.js';
 import { tlsConnectTo } from '../support/tls-client.js';
+import { codeOf } from '../support/errors.js';
 
 class GreeterTask extends Task {
   override onData(chunk: Buffer): void {
@@ -176,16 +176,6 @@ describe('Listener over TLS', function () {
   describe('options', () => {
     function make(transport: ListenerOptions['transport']): Listener {
       return new Listener(scheduler, { factory: (context) => new GreeterTask(context), transport });
-    }
-
-    function codeOf(fn: () => unknown): string | undefined {
-      try {
-        fn();
-      } catch (error) {
-        expect(error).to.be.instanceOf(PercoreError);
-        return (error as PercoreError).code;
-      }
-      return undefined;
     }
 
     it('refuses TLS without a certificate, and a key node:tls cannot read, with PERCORE_ERR_TLS_CONFIG', () => {

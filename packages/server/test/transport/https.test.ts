@@ -5,7 +5,6 @@ import { Agent, request, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import type { TLSSocket } from 'node:tls';
 import { serve } from '../../src/cluster/serve.js';
-import { PercoreError } from '../../src/errors.js';
 import type { Engine } from '../../src/http/engine.js';
 import type { Handler } from '../../src/http/api.js';
 import { Task } from '../../src/scheduler/task.js';
@@ -14,6 +13,7 @@ import { collectingLogger, connectTo, eventually, readUntil } from '../support/s
 import { encryptedTestKey, hasOpenssl, testCertificate } from '../support/tls-cert.js';
 import { tlsConnectTo } from '../support/tls-client.js';
 import { requireUws } from '../support/uws.js';
+import { codeOf } from '../support/errors.js';
 
 interface Reply {
   status: number;
@@ -60,16 +60,6 @@ class XTestTask extends Task {
   override onData(chunk: Buffer): void {
     this.write(chunk.toString().toUpperCase());
   }
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(PercoreError);
-    return (error as PercoreError).code;
-  }
-  return undefined;
 }
 
 describe('HTTP over TLS', function () {
