@@ -16,7 +16,7 @@ export type { UwsEngineOptions } from './uws/engine.js';
 
 // Handlers
 export type { BodyReadOptions, Handler, HeaderValue, HttpRequest, HttpResponse } from './http/api.js';
-export { noTimeouts, type HttpLimits, type HttpOptions, type HttpTimeouts } from './http/options.js';
+export { behindLoadBalancer, noTimeouts, type HttpLimits, type HttpOptions, type HttpTimeouts } from './http/options.js';
 export type { ExchangeObserver, ExchangeRecord } from './http/observer.js';
 
 // Errors

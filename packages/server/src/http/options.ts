@@ -66,6 +66,17 @@ export const noTimeouts: Readonly<HttpTimeouts> = Object.freeze({
   responseTimeout: 0,
 });
 
+/**
+ * For a server behind a reverse proxy or load balancer that keeps upstream connections alive
+ * (nginx's upstream `keepalive_timeout` and an AWS ALB's idle timeout are both 60 s): the server
+ * must outlast the balancer's idle timeout, so that the balancer, never the server, closes an
+ * idle connection. Otherwise the server's close can cross a request the balancer has just sent
+ * on it, and the balancer answers 502. Spread into `http`: `http: { ...behindLoadBalancer }`.
+ */
+export const behindLoadBalancer: Readonly<Pick<HttpTimeouts, 'keepAliveTimeout'>> = Object.freeze({
+  keepAliveTimeout: 65_000,
+});
+
 const positiveIntegers = [
   'maxRequestLineLength',
   'maxHeaderSize',

@@ -12,6 +12,8 @@ export interface ResponseOwner {
   mayKeepAlive(response: NetResponse): boolean;
   /** A prefix of header lines the server adds to every response ('' or 'Server: x\r\n'). */
   readonly serverHeader: string;
+  /** The line that tells a client how long a kept-alive connection may idle ('' or 'Keep-Alive: timeout=5\r\n'). */
+  readonly keepAliveHeader: string;
   /** Writes to the socket; false once its buffer is full. */
   writeResponse(response: NetResponse, data: string | Uint8Array): boolean;
   /** Whether the socket's buffer is full: a write returned false and no drain has come since. */
@@ -174,10 +176,12 @@ export class NetResponse extends ResponseBase {
     head += framing;
     // RFC 9112 9.3: an HTTP/1.0 client keeps the connection only when told "keep-alive"; an
     // HTTP/1.1 client keeps it unless told "close".
-    if (!keepAlive) head += 'Connection: close\r\n\r\n';
-    else if (this.http10) head += 'Connection: keep-alive\r\n\r\n';
-    else head += '\r\n';
-    return head;
+    if (!keepAlive) return `${head}Connection: close\r\n\r\n`;
+    if (this.http10) head += 'Connection: keep-alive\r\n';
+    // The idle timeout, so that a client (or a balancer) can retire the connection before the
+    // server closes it under a request already on the wire (the Keep-Alive field of RFC 2068 19.7.1.1).
+    if (headers === null || !headers.has('keep-alive')) head += this.owner.keepAliveHeader;
+    return `${head}\r\n`;
   }
 
   /** The pieces that put `chunk` on the wire under the response's framing, after `head`. */

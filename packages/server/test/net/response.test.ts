@@ -33,8 +33,8 @@ describe('http/response', function () {
       const client = await connect();
       await client.write(get('/') + get('/created') + get('/teapot') + get('/custom'));
       const [ok, created, teapot, custom] = await client.readResponses(4);
-      expectBytes(ok!, 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 0\r\n\r\n');
-      expectBytes(created!, 'HTTP/1.1 201 Created\r\nDate: DATE\r\nContent-Length: 0\r\n\r\n');
+      expectBytes(ok!, 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 0\r\nKeep-Alive: timeout=5\r\n\r\n');
+      expectBytes(created!, 'HTTP/1.1 201 Created\r\nDate: DATE\r\nContent-Length: 0\r\nKeep-Alive: timeout=5\r\n\r\n');
       expect(teapot!.raw.toString('latin1')).to.match(/^HTTP\/1\.1 418 I'm a Teapot\r\n/);
       expect(custom!.raw.toString('latin1')).to.match(/^HTTP\/1\.1 599 Unknown\r\n/);
     });
@@ -86,7 +86,7 @@ describe('http/response', function () {
       });
       expectBytes(
         response,
-        'HTTP/1.1 200 OK\r\nDate: DATE\r\nx-a: 2\r\nX-List: a, b\r\nX-Number: 42\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nbody',
+        'HTTP/1.1 200 OK\r\nDate: DATE\r\nx-a: 2\r\nX-List: a, b\r\nX-Number: 42\r\nContent-Type: text/plain\r\nContent-Length: 4\r\nKeep-Alive: timeout=5\r\n\r\nbody',
       );
     });
 
@@ -100,7 +100,7 @@ describe('http/response', function () {
         await client.write(get());
         expectBytes(
           await client.readResponse(),
-          'HTTP/1.1 200 OK\r\nDate: DATE\r\nServer: percore-test\r\nX-After: 1\r\nContent-Length: 0\r\n\r\n',
+          'HTTP/1.1 200 OK\r\nDate: DATE\r\nServer: percore-test\r\nX-After: 1\r\nContent-Length: 0\r\nKeep-Alive: timeout=5\r\n\r\n',
         );
       });
     });
@@ -239,7 +239,7 @@ describe('http/response', function () {
       const client = await connect();
       await client.write(get('/') + get('/empty'));
       for (const response of await client.readResponses(2)) {
-        expectBytes(response, 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 0\r\n\r\n');
+        expectBytes(response, 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 0\r\nKeep-Alive: timeout=5\r\n\r\n');
       }
     });
 
@@ -261,7 +261,9 @@ describe('http/response', function () {
       expectBytes(
         response,
         Buffer.concat([
-          Buffer.from('HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Type: text/plain; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n'),
+          Buffer.from(
+            'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Type: text/plain; charset=utf-8\r\nTransfer-Encoding: chunked\r\nKeep-Alive: timeout=5\r\n\r\n',
+          ),
           Buffer.from('5\r\nhello\r\n7\r\n'),
           Buffer.from(' w\u00f6rld', 'utf8'),
           Buffer.from('\r\n1\r\n!\r\n0\r\n\r\n'),
@@ -281,7 +283,10 @@ describe('http/response', function () {
       });
       const client = await connect();
       await client.write(get());
-      expectBytes(await client.readResponse(), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+      expectBytes(
+        await client.readResponse(),
+        'HTTP/1.1 200 OK\r\nDate: DATE\r\nTransfer-Encoding: chunked\r\nKeep-Alive: timeout=5\r\n\r\n0\r\n\r\n',
+      );
     });
 
     it('streams close-delimited on HTTP/1.0, then closes', async function () {
@@ -314,7 +319,10 @@ describe('http/response', function () {
       });
       const client = await connect();
       await client.write(get());
-      expectBytes(await client.readResponse(), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 10\r\n\r\nhelloworld');
+      expectBytes(
+        await client.readResponse(),
+        'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 10\r\nKeep-Alive: timeout=5\r\n\r\nhelloworld',
+      );
       await client.write(get('/next'));
       expect((await client.readResponse()).text).to.equal('next');
     });
@@ -330,7 +338,7 @@ describe('http/response', function () {
       const result = await client.readUntilClose();
       expect(result.closed).to.equal(true);
       expect(result.responses, 'the body is short, so no whole response').to.have.length(0);
-      expect(result.leftover.toString('latin1')).to.match(/Content-Length: 10\r\n\r\nshort$/);
+      expect(result.leftover.toString('latin1')).to.match(/Content-Length: 10\r\nKeep-Alive: timeout=5\r\n\r\nshort$/);
     });
 
     it('refuses to write past a declared Content-Length', async function () {
@@ -368,9 +376,9 @@ describe('http/response', function () {
       });
       const client = await connect();
       await client.write(get('/first'));
-      expectBytes(await client.readResponse(), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 2\r\n\r\nok');
+      expectBytes(await client.readResponse(), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 2\r\nKeep-Alive: timeout=5\r\n\r\nok');
       await client.write(get('/later'));
-      expectBytes(await client.readResponse(), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 4\r\n\r\nabcd');
+      expectBytes(await client.readResponse(), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 4\r\nKeep-Alive: timeout=5\r\n\r\nabcd');
       expect(seen).to.deep.equal({
         firstCode: 'PERCORE_ERR_INVALID_RESPONSE_HEADER',
         firstSent: false,
@@ -386,7 +394,7 @@ describe('http/response', function () {
       });
       const client = await connect();
       await client.write(get());
-      expectBytes(await client.readResponse(), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 5\r\n\r\nhello');
+      expectBytes(await client.readResponse(), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 5\r\nKeep-Alive: timeout=5\r\n\r\nhello');
     });
 
     it('answers HEAD with the head GET would get, and no body', async function () {
@@ -404,11 +412,11 @@ describe('http/response', function () {
       const getResponse = await client.readResponse('GET');
       await client.write('HEAD / HTTP/1.1\r\nHost: test\r\n\r\n');
       const head = await client.readResponse('HEAD');
-      expectBytes(head, 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\n');
+      expectBytes(head, 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Type: text/plain\r\nContent-Length: 11\r\nKeep-Alive: timeout=5\r\n\r\n');
       expect(head.headers['content-length']).to.equal(getResponse.headers['content-length']);
       // A streamed HEAD answer: no length is known, and no chunked framing is sent.
       await client.write('HEAD /stream HTTP/1.1\r\nHost: test\r\n\r\n');
-      expectBytes(await client.readResponse('HEAD'), 'HTTP/1.1 200 OK\r\nDate: DATE\r\n\r\n');
+      expectBytes(await client.readResponse('HEAD'), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nKeep-Alive: timeout=5\r\n\r\n');
       // No body bytes followed: the next response starts right after the heads.
       await client.write(get('/'));
       expect((await client.readResponse('GET')).text).to.equal('hello world');
@@ -430,9 +438,9 @@ describe('http/response', function () {
       const client = await connect();
       await client.write(get('/204') + get('/304') + get('/204-stream') + get('/'));
       const [noContent, notModified, streamed, ok] = await client.readResponses(4);
-      expectBytes(noContent!, 'HTTP/1.1 204 No Content\r\nDate: DATE\r\n\r\n');
-      expectBytes(notModified!, 'HTTP/1.1 304 Not Modified\r\nDate: DATE\r\n\r\n');
-      expectBytes(streamed!, 'HTTP/1.1 204 No Content\r\nDate: DATE\r\n\r\n');
+      expectBytes(noContent!, 'HTTP/1.1 204 No Content\r\nDate: DATE\r\nKeep-Alive: timeout=5\r\n\r\n');
+      expectBytes(notModified!, 'HTTP/1.1 304 Not Modified\r\nDate: DATE\r\nKeep-Alive: timeout=5\r\n\r\n');
+      expectBytes(streamed!, 'HTTP/1.1 204 No Content\r\nDate: DATE\r\nKeep-Alive: timeout=5\r\n\r\n');
       expect(ok!.text).to.equal('ok');
       expect(client.pending.length).to.equal(0);
     });
@@ -537,7 +545,7 @@ describe('http/response', function () {
       const response = await client.readResponse();
       expectBytes(
         response,
-        'HTTP/1.1 500 Internal Server Error\r\nDate: DATE\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 26\r\n\r\n500 Internal Server Error\n',
+        'HTTP/1.1 500 Internal Server Error\r\nDate: DATE\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 26\r\nKeep-Alive: timeout=5\r\n\r\n500 Internal Server Error\n',
       );
       await client.write(get('/next'));
       expect((await client.readResponse()).text).to.equal('fine');
@@ -582,7 +590,7 @@ describe('http/response', function () {
       const result = await client.readUntilClose();
       expect(result.closed).to.equal(true);
       expect(result.responses, 'the chunked body never ends').to.have.length(0);
-      expect(result.leftover.toString('latin1')).to.match(/Transfer-Encoding: chunked\r\n\r\n7\r\npartial\r\n$/);
+      expect(result.leftover.toString('latin1')).to.match(/Transfer-Encoding: chunked\r\nKeep-Alive: timeout=5\r\n\r\n7\r\npartial\r\n$/);
       expect(logged.map((entry) => entry.code)).to.deep.equal(['PERCORE_ERR_HANDLER_FAILED']);
     });
 

@@ -66,7 +66,9 @@ async function expectReceived(client: RawClient, expected: string): Promise<void
 
 /** The text of a 200 "ok <path>" reply from the net engine, without its Date. */
 function okReply(body: string): RegExp {
-  return new RegExp(`^HTTP/1\\.1 200 OK\\r\\nDate: [^\\r]+\\r\\n(Server: [^\\r]+\\r\\n)?Content-Length: ${body.length}\\r\\n\\r\\n${body}`);
+  return new RegExp(
+    `^HTTP/1\\.1 200 OK\\r\\nDate: [^\\r]+\\r\\n(Server: [^\\r]+\\r\\n)?Content-Length: ${body.length}\\r\\nKeep-Alive: timeout=5\\r\\n\\r\\n${body}`,
+  );
 }
 
 describe('net: protocol upgrade (res.upgrade)', () => {
