@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { PercoreError, type ErrorCode } from '../errors.js';
-import { Task, type CloseReason, type HandOverFactory, type TaskContext, type TaskFactory } from '../scheduler/task.js';
+import { DEFAULT_LINGER_MS, Task, type CloseReason, type HandOverFactory, type TaskContext, type TaskFactory } from '../scheduler/task.js';
 import type { Handler } from '../http/api.js';
 import { checkHandler } from '../http/engine-options.js';
 import { decideHandlerFailure } from '../http/handler-failure.js';
@@ -14,7 +14,7 @@ import { NetResponse, type ResponseOwner } from './response.js';
 /** Which of the connection's timeouts its one timer is running. */
 const enum Wait {
   None,
-  /** Between requests on a kept-alive connection (keepAliveTimeout; close quietly). */
+  /** Between requests on a kept-alive connection (keepAliveTimeout; half-close quietly). */
   Idle,
   /** For the rest of a request head (headerTimeout; 408). */
   Head,
@@ -80,7 +80,10 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   private requestKeepAlive = false;
   /** The current request's reader is behind, so reading is paused for it. */
   private bodyPaused = false;
-  /** The listener is shutting down: finish the exchange in progress, then close. */
+  /**
+   * The listener is shutting down: the next response closes the connection (Connection: close).
+   * Until one goes out the connection stays open, since a request may already be on the wire.
+   */
   private draining = false;
   /** The client sent FIN: answer what it sent, then close. */
   private peerEnded = false;
@@ -98,6 +101,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     private readonly handler: Handler,
     private readonly options: ResolvedHttpOptions,
     readonly serverHeader: string,
+    readonly keepAliveHeader: string,
     private readonly observer: ExchangeObserver | null,
   ) {
     super(context);
@@ -132,7 +136,9 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     this.wait = Wait.None;
     switch (wait) {
       case Wait.Idle:
-        this.close('timeout');
+        // A lingering close: a request that crosses our FIN is read and dropped, never reset
+        // (RFC 9112 9.6), so the client sees a plain close it may retry on (RFC 9112 9.3.1).
+        this.halfClose(DEFAULT_LINGER_MS, 'timeout');
         return;
       case Wait.Head:
         // A connection that sent nothing is closed quietly; a partial head gets a 408.
@@ -161,8 +167,16 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   }
 
   override onShutdown(): void {
+    // An idle keep-alive connection is not closed here: the client may have sent its next
+    // request already, and a close crossing it would reset it or leave it unanswered. It is
+    // answered instead, with Connection: close; a connection that stays idle closes when its
+    // idle timeout or the grace period ends (onShutdownDeadline).
     this.draining = true;
-    if (this.request === null && this.parser.idle) this.close('shutdown');
+  }
+
+  override onShutdownDeadline(): void {
+    if (this.request === null && this.parser.idle) this.halfClose(DEFAULT_LINGER_MS, 'shutdown');
+    else this.close('shutdown');
   }
 
   override onClose(reason: CloseReason, error?: unknown): void {
@@ -356,7 +370,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
    * request, or close if none can come.
    */
   private settle(): void {
-    if (this.peerEnded || (this.draining && this.parser.idle)) this.halfClose();
+    if (this.peerEnded) this.halfClose();
     else if (this.parser.idle) this.arm(Wait.Idle);
     // A partial head: its timer runs from its first byte and is not reset by later ones.
     else if (this.wait !== Wait.Head) this.arm(Wait.Head);
@@ -548,12 +562,22 @@ export function httpProtocol(handler: Handler, options: HttpOptions = {}, observ
   checkHandler(handler);
   const resolved = resolveHttpOptions(options);
   const serverHeader = resolved.serverName === null ? '' : `Server: ${resolved.serverName}\r\n`;
+  const keepAliveHeader = keepAliveHeaderFor(resolved);
   return {
     options: resolved,
     observer,
-    factory: (context) => new HttpTask(context, handler, resolved, serverHeader, observer),
+    factory: (context) => new HttpTask(context, handler, resolved, serverHeader, keepAliveHeader, observer),
     refuse: (socket) => socket.end(cannedResponse('PERCORE_ERR_SERVER_BUSY')),
   };
+}
+
+/**
+ * `Keep-Alive: timeout=N` in whole seconds, rounded down so a client never waits past the
+ * server's close; none when connections are never kept or never time out.
+ */
+function keepAliveHeaderFor(options: ResolvedHttpOptions): string {
+  if (options.noKeepAlive || options.keepAliveTimeout === 0) return '';
+  return `Keep-Alive: timeout=${Math.floor(options.keepAliveTimeout / 1000)}\r\n`;
 }
 
 /** RFC 9110 7.8: Upgrade = #protocol; `protocol` matches an offer as sent, or an offer's name when it gives no version. */

@@ -143,7 +143,7 @@ export class Listener {
     if (this.tasks.size > 0) {
       await new Promise<void>((resolve) => {
         const deadline = setTimeout(() => {
-          for (const task of this.tasks) task.current.close('shutdown');
+          for (const task of this.tasks) task.current.onShutdownDeadline();
         }, graceMs);
         this.onEmpty = () => {
           clearTimeout(deadline);

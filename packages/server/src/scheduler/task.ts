@@ -139,6 +139,15 @@ export abstract class Task implements TimerTarget {
     this.close('shutdown');
   }
 
+  /**
+   * The shutdown's grace period is over and this task is still open. By default, close now; a
+   * protocol whose connection is idle may half-close instead, so that a request crossing the
+   * close is discarded rather than answered with a reset.
+   */
+  onShutdownDeadline(): void {
+    this.close('shutdown');
+  }
+
   /** Runs once, after the socket has closed. */
   onClose(_reason: CloseReason, _error?: unknown): void {}
 
@@ -235,11 +244,14 @@ export abstract class Task implements TimerTarget {
     this.resumeFor(PAUSED_BY_PROTOCOL);
   }
 
-  /** Flushes queued output, sends FIN, then closes once the peer closes or after `lingerMs`. */
-  halfClose(lingerMs = DEFAULT_LINGER_MS): void {
+  /**
+   * Flushes queued output, sends FIN, then closes once the peer closes or after `lingerMs`.
+   * `reason` is what `onClose` will be told, unless one was already set.
+   */
+  halfClose(lingerMs = DEFAULT_LINGER_MS, reason: CloseReason = 'done'): void {
     if (this.phase !== Phase.Open) return;
     this.phase = Phase.HalfClosed;
-    this.closeReason ??= 'done';
+    this.closeReason ??= reason;
     // Keep reading, so the peer's FIN arrives and unread input cannot turn our close into a reset
     // that destroys the response in flight (RFC 9112 9.6, lingering close).
     this.pausedBy = 0;

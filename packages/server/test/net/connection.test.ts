@@ -3,6 +3,7 @@
  * pipelining, request smuggling, limits, timeouts, the connection limit and graceful shutdown.
  */
 import { STATUS_CODES } from 'node:http';
+import { connect } from 'node:net';
 import { expect } from 'chai';
 import type { ErrorCode } from '../../src/errors.js';
 import type { Handler, HttpResponse } from '../../src/http/api.js';
@@ -55,9 +56,9 @@ describe('http/connection', function () {
       const { connect } = await startServer(hello);
       const client = await connect();
       await client.write(get('/a'));
-      expectBytes(await client.readResponse(), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 8\r\n\r\nhello /a');
+      expectBytes(await client.readResponse(), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 8\r\nKeep-Alive: timeout=5\r\n\r\nhello /a');
       await client.write(get('/b'));
-      expectBytes(await client.readResponse(), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 8\r\n\r\nhello /b');
+      expectBytes(await client.readResponse(), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 8\r\nKeep-Alive: timeout=5\r\n\r\nhello /b');
       expect(await client.waitForClose(50)).to.equal(false);
     });
 
@@ -88,13 +89,13 @@ describe('http/connection', function () {
       await client.write('GET /1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
       expectBytes(
         await client.readResponse(),
-        'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 8\r\nConnection: keep-alive\r\n\r\nhello /1',
+        'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 8\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\nhello /1',
       );
       expect(await client.waitForClose(50)).to.equal(false);
       await client.write('GET /2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
       expectBytes(
         await client.readResponse(),
-        'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 8\r\nConnection: keep-alive\r\n\r\nhello /2',
+        'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 8\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\nhello /2',
       );
     });
 
@@ -551,29 +552,19 @@ describe('http/connection', function () {
     });
   });
 
-  describe('graceful close', function () {
-    it('finishes a request in flight with Connection: close, closes idle connections, refuses new ones', async function () {
+  describe('graceful close (drain)', function () {
+    it('finishes a request in flight with Connection: close, and refuses new connections', async function () {
       const started = deferred();
       const { connect, server, port } = await startServer(async (req, res) => {
-        if (req.path === '/slow') {
-          started.resolve();
-          await delay(300);
-        }
+        started.resolve();
+        await delay(300);
         res.end(`done ${req.path}`);
       });
-      const idle = await connect();
-      await idle.write(get('/quick'));
-      expect((await idle.readResponse()).text).to.equal('done /quick');
       const busy = await connect();
       await busy.write(get('/slow'));
       await within(started.promise, 2000, 'the slow handler to start');
 
       const closing = server.close();
-      // The idle connection is closed at once, with no bytes.
-      const idleResult = await idle.readUntilClose({ timeoutMs: 200 });
-      expect(idleResult.closed, 'idle connection closed right away').to.equal(true);
-      expect(idleResult.leftover.length).to.equal(0);
-      // New connections are refused.
       let refused: unknown = null;
       try {
         const late = await RawClient.connect(port, { timeoutMs: 1000 });
@@ -582,15 +573,117 @@ describe('http/connection', function () {
         refused = error;
       }
       expect((refused as NodeJS.ErrnoException | null)?.code).to.equal('ECONNREFUSED');
-      // The request in flight completes, and says the connection closes.
       const busyResult = await busy.readUntilClose();
       expect(busyResult.closed).to.equal(true);
+      expect(busyResult.reset, 'closed with a FIN, not a reset').to.equal(false);
       expect(busyResult.responses).to.have.length(1);
       const response = busyResult.responses[0]!;
-      expect(response.status).to.equal(200);
       expect(response.text).to.equal('done /slow');
       expect(response.headers.connection).to.equal('close');
       await within(closing, 2000, 'server.close()');
+    });
+
+    for (const [version, ask] of [
+      ['HTTP/1.1', ''],
+      ['HTTP/1.0', 'Connection: keep-alive\r\n'],
+    ] as const) {
+      it(`keeps an idle ${version} keep-alive connection open, and answers its next request with Connection: close`, async function () {
+        const { connect, server } = await startServer(hello);
+        const client = await connect();
+        await client.write(`GET /first ${version}\r\nHost: test\r\n${ask}\r\n`);
+        expect((await client.readResponse()).text).to.equal('hello /first');
+
+        const closing = server.close();
+        // The client may already have sent its next request: closing now could reset it.
+        expect(await client.waitForClose(150), 'an idle connection stays open while draining').to.equal(false);
+        await client.write(`GET /next ${version}\r\nHost: test\r\n${ask}\r\n`);
+        const result = await client.readUntilClose();
+        expect(result.responses.map((r) => r.text)).to.deep.equal(['hello /next']);
+        expect(result.responses[0]!.headers.connection).to.equal('close');
+        expect(result.responses[0]!.headers['keep-alive']).to.equal(undefined);
+        expect(result.closed).to.equal(true);
+        expect(result.reset).to.equal(false);
+        await within(closing, 2000, 'server.close()');
+      });
+    }
+
+    it('answers a request that was in flight when the drain began, then closes', async function () {
+      const { connect, server } = await startServer(hello);
+      const client = await connect();
+      await client.write(get('/first'));
+      await client.readResponse();
+      // The drain and the next request cross: the request must still be answered.
+      const closing = server.close();
+      await client.write(get('/crossing'));
+      const result = await client.readUntilClose();
+      expect(result.responses.map((r) => r.text)).to.deep.equal(['hello /crossing']);
+      expect(result.reset).to.equal(false);
+      await within(closing, 2000, 'server.close()');
+    });
+
+    it('closes a connection that stays idle when its keep-alive timeout ends, with a FIN', async function () {
+      const { connect, server } = await startServer(hello, { keepAliveTimeout: 300 });
+      const client = await connect();
+      await client.write(get('/'));
+      await client.readResponse();
+      const closing = server.close({ graceMs: 5000 });
+      const result = await client.readUntilClose({ timeoutMs: 2000 });
+      expect(result.closed, 'closed by the idle timeout, before the grace period').to.equal(true);
+      expect(result.reset).to.equal(false);
+      expect(result.leftover.length).to.equal(0);
+      await within(closing, 3000, 'server.close()');
+    });
+
+    it('half-closes an idle connection with no idle timeout when the grace period ends', async function () {
+      const { connect, server } = await startServer(hello, { keepAliveTimeout: 0 });
+      const client = await connect();
+      await client.write(get('/'));
+      await client.readResponse();
+      const closing = server.close({ graceMs: 300 });
+      expect(await client.waitForClose(150)).to.equal(false);
+      const result = await client.readUntilClose({ timeoutMs: 2000 });
+      expect(result.closed).to.equal(true);
+      expect(result.reset).to.equal(false);
+      // The client closes its side too, and the drain completes without waiting out the linger.
+      void client.end();
+      await within(closing, 1000, 'server.close()');
+    });
+
+    it('cuts a request still unanswered when the grace period ends', async function () {
+      const { connect, server } = await startServer(() => new Promise<void>(() => {}));
+      const client = await connect();
+      await client.write(get('/never'));
+      const closing = server.close({ graceMs: 200 });
+      const result = await client.readUntilClose({ timeoutMs: 2000 });
+      expect(result.closed).to.equal(true);
+      expect(result.responses).to.have.length(0);
+      await within(closing, 2000, 'server.close()');
+    });
+  });
+
+  describe('lingering close (RFC 9112 9.6)', function () {
+    it('reads and drops a request that crosses the idle close, so the client sees a FIN and no reset', async function () {
+      const { port } = await startServer(hello, { keepAliveTimeout: 200 });
+      // allowHalfOpen: the client keeps writing after the server's FIN, as a client racing it would.
+      const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+      let received = '';
+      let error: Error | null = null;
+      socket.setEncoding('latin1');
+      socket.on('data', (text: string) => (received += text));
+      socket.on('error', (e) => (error = e));
+      const ended = new Promise<void>((resolve) => socket.once('end', resolve));
+      socket.write(get('/'));
+      await within(ended, 2000, 'the idle timeout to send FIN');
+      expect(received).to.match(/^HTTP\/1\.1 200 OK\r\n[\s\S]*hello \/$/);
+      // A request sent after the server's FIN: a plain close would answer it with a reset.
+      socket.write(get('/late'));
+      await delay(100);
+      // A reset, had one come, fails the next write (ECONNRESET or EPIPE).
+      socket.write(get('/later'));
+      await delay(100);
+      expect(error, 'no reset').to.equal(null);
+      expect(received).to.not.include('/late');
+      socket.destroy();
     });
   });
 
