@@ -77,8 +77,16 @@ export interface Engine extends AsyncDisposable {
   /** 'http://127.0.0.1:8080' (or https), once listening. */
   readonly url: string;
   /**
-   * Stops accepting, lets exchanges in progress finish, closes idle connections, and resolves
-   * when all are closed or the grace has passed. Idempotent: the first call's grace wins.
+   * Stops accepting new connections (the listening socket closes); those open are served as
+   * before, keep-alive included, until `close`. The first half of a drain: a cluster stops every
+   * worker accepting before any starts closing connections, so that clients reconnecting from a
+   * drained connection are never queued on a listener about to close. Idempotent.
+   */
+  stopAccepting(): void;
+  /**
+   * Stops accepting, then drains: each connection's next response says `Connection: close`; a
+   * connection that stays idle closes at its idle timeout; after the grace, every one left
+   * closes. Resolves when all are closed. Idempotent: the first call's grace wins.
    */
   close(options?: EngineCloseOptions): Promise<void>;
   stats(): EngineStats;

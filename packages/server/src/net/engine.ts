@@ -96,6 +96,10 @@ export class NetEngine implements Engine {
     return this.listener.stats();
   }
 
+  stopAccepting(): void {
+    this.listener.stopAccepting();
+  }
+
   close(options: EngineCloseOptions = {}): Promise<void> {
     this.closing ??= this.listener.close(options).then(() => this.closed.abort());
     return this.closing;

@@ -67,6 +67,8 @@ export class Listener {
   /** Under TLS, every TCP connection, so that close() can drop those still in their handshake. */
   private readonly rawSockets = new Set<Socket>();
   private closing: Promise<void> | null = null;
+  /** Set once the listening socket is closing; settles when net.Server reports it closed. */
+  private stopped: Promise<void> | null = null;
   /** Set while draining: runs when the last task has closed. */
   private onEmpty: (() => void) | null = null;
 
@@ -133,8 +135,13 @@ export class Listener {
     return this.closing;
   }
 
+  /** Closes the listening socket; open connections go on as before. Idempotent. */
+  stopAccepting(): void {
+    this.stopped ??= new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
   private async drain(graceMs: number): Promise<void> {
-    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.stopAccepting();
     // `current`: a task that handed its socket over is done; its successor is told instead.
     for (const task of this.tasks) {
       if (graceMs === 0) task.current.close('shutdown');
@@ -153,7 +160,7 @@ export class Listener {
     }
     // Connections still in their TLS handshake have no task to close them.
     for (const socket of this.rawSockets) socket.destroy();
-    await stopped;
+    await this.stopped;
   }
 
   private trackRaw(socket: Socket): void {
@@ -172,7 +179,7 @@ export class Listener {
   }
 
   private accept(socket: Socket | TLSSocket, factory: TaskFactory): void {
-    if (this.closing !== null || this.tasks.size >= this.maxConnections) {
+    if (this.stopped !== null || this.tasks.size >= this.maxConnections) {
       this.refused++;
       socket.on('error', ignoreError);
       // Bound how long a refused socket may hold resources if the peer never reads or closes.

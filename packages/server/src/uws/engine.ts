@@ -207,12 +207,16 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
    * responses close their connections), then close every remaining connection; after
    * `graceMs`, close them regardless.
    */
+  stopAccepting(): void {
+    if (this.token !== null) this.uws.us_listen_socket_close(this.token);
+    this.token = null;
+  }
+
   close(options: EngineCloseOptions = {}): Promise<void> {
     const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.closing ??= new Promise<void>((resolve) => {
       this.draining = true;
-      if (this.token !== null) this.uws.us_listen_socket_close(this.token);
-      this.token = null;
+      this.stopAccepting();
       this.listening = null;
       for (const socket of [...this.sockets]) socket.goAway();
       let finished = false;
