@@ -17,13 +17,19 @@ export interface WorkerStats {
  */
 export type WorkerMessage =
   | { percore: 'listening'; port: number }
+  /** The answer to 'stop-accepting': sent after the worker's listening socket closed. */
+  | { percore: 'stopped-accepting' }
   | { percore: 'listen-failed'; code: string; message: string }
   | { percore: 'stats'; stats: WorkerStats }
   | { percore: 'fatal'; error: string }
   | PublishEnvelope;
 
-/** Primary → worker. A 'publish' goes to the worker's own subscribers only. */
-export type PrimaryMessage = { percore: 'shutdown'; graceMs: number } | PublishEnvelope;
+/**
+ * Primary → worker. A drain comes in two steps: 'stop-accepting' (answered with
+ * 'stopped-accepting'), then 'shutdown', which closes the connections. A 'publish' goes to the
+ * worker's own subscribers only.
+ */
+export type PrimaryMessage = { percore: 'stop-accepting' } | { percore: 'shutdown'; graceMs: number } | PublishEnvelope;
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   return typeof value === 'object' && value !== null && typeof (value as { percore?: unknown }).percore === 'string';

@@ -12,6 +12,8 @@ export const PORT_ENV = 'PERCORE_PORT';
 
 /** Extra time past a drain's grace before a worker that has not exited is killed. */
 const KILL_MARGIN_MS = 2000;
+/** How long a worker has to report that it stopped accepting before its drain goes ahead anyway. */
+const STOP_ACCEPTING_TIMEOUT_MS = 2000;
 const MAX_RESTART_DELAY_MS = 5000;
 
 interface WorkerRecord {
@@ -21,6 +23,8 @@ interface WorkerRecord {
   /** The worker's last reported fatal error, if any. */
   lastError: string | null;
   listening: Deferred<void>;
+  /** Resolved when the worker reports its listening socket closed (or it exited). */
+  stoppedAccepting: Deferred<void>;
   exited: Deferred<{ code: number | null; signal: string | null }>;
   killed: boolean;
 }
@@ -110,6 +114,7 @@ export class Supervisor {
       for (const record of old) {
         const fresh = this.fork();
         await fresh.listening.promise;
+        await this.stopAccepting([record]);
         await this.drain(record, this.options.shutdownGraceMs);
       }
       this.logger.info?.('rolling restart done');
@@ -125,7 +130,12 @@ export class Supervisor {
     if (this.phase === 'stopping' || this.phase === 'stopped') return this.done.promise;
     this.phase = 'stopping';
     if (this.statsTimer !== null) clearInterval(this.statsTimer);
-    const results = await Promise.all([...this.records.values()].map((record) => this.drain(record, graceMs)));
+    const records = [...this.records.values()];
+    // Every worker stops accepting before any closes a connection: a client whose connection a
+    // drain closes reconnects at once, and must find the port closed (a refused connect it can
+    // retry), not a listener that will close with its connection queued, unanswered.
+    await this.stopAccepting(records);
+    const results = await Promise.all(records.map((record) => this.drain(record, graceMs)));
     const clean = results.every(Boolean);
     this.phase = 'stopped';
     this.done.resolve(clean ? 0 : 1);
@@ -148,6 +158,7 @@ export class Supervisor {
       stats: null,
       lastError: null,
       listening: deferred<void>(),
+      stoppedAccepting: deferred<void>(),
       exited: deferred(),
       killed: false,
     };
@@ -179,6 +190,9 @@ export class Supervisor {
         this.fail(error);
         return;
       }
+      case 'stopped-accepting':
+        record.stoppedAccepting.resolve();
+        return;
       case 'stats':
         record.stats = message.stats;
         return;
@@ -194,6 +208,7 @@ export class Supervisor {
   private onExit(record: WorkerRecord, code: number | null, signal: string | null): void {
     this.records.delete(record.worker.id);
     record.exited.resolve({ code, signal });
+    record.stoppedAccepting.resolve();
     if (record.state === 'draining' || this.phase === 'stopping' || this.phase === 'stopped') return;
 
     const pid = record.worker.process.pid;
@@ -234,6 +249,16 @@ export class Supervisor {
       this.phase = 'stopped';
       this.done.resolve(1);
     });
+  }
+
+  /** Asks workers to close their listening sockets, and waits until each has (or a timeout passes). */
+  private async stopAccepting(records: WorkerRecord[]): Promise<void> {
+    const asked = records.filter((record) => record.worker.isConnected());
+    for (const record of asked) record.worker.send({ percore: 'stop-accepting' } satisfies PrimaryMessage, () => {});
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_ACCEPTING_TIMEOUT_MS)));
+    await Promise.race([Promise.all(asked.map((record) => record.stoppedAccepting.promise)), timeout]);
+    clearTimeout(timer);
   }
 
   /** Asks a worker to drain; kills it if it has not exited after the grace. True if it exited cleanly. */

@@ -164,14 +164,22 @@ async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle
     return draining;
   };
   process.on('message', (message: PrimaryMessage) => {
-    if (message?.percore === 'shutdown') void drain(message.graceMs);
+    if (message?.percore === 'stop-accepting') {
+      // Node's cluster tells the primary of the closed listener on this same channel, before
+      // this answer: once the primary reads it, no new connection comes here.
+      runtime.stopAccepting();
+      send({ percore: 'stopped-accepting' });
+    } else if (message?.percore === 'shutdown') void drain(message.graceMs);
     else if (isPublishEnvelope(message)) {
       const { topic, message: data, isBinary, compress } = fromEnvelope(message);
       runtime.publishLocal(topic, data, isBinary, compress);
     }
   });
   process.on('SIGTERM', () => void drain(options.shutdownGraceMs));
-  // The primary is gone: nobody will replace or stop us, so finish up and leave.
+  // The primary is gone: nobody will replace or stop us, so finish up and leave. Node's cluster
+  // would end the worker at once on a disconnect it did not ask for, dropping every connection
+  // held here; marked as expected, it leaves the drain to us.
+  if (cluster.worker !== undefined) cluster.worker.exitedAfterDisconnect = true;
   process.on('disconnect', () => void drain(options.shutdownGraceMs));
 
   if (options.statsIntervalMs > 0) {

@@ -38,6 +38,10 @@ export class WorkerRuntime {
     return { pid: process.pid, requests: this.requests, scheduler: this.engine.scheduler.stats(), listener: this.engine.stats() };
   }
 
+  stopAccepting(): void {
+    this.engine.stopAccepting();
+  }
+
   close(graceMs: number): Promise<void> {
     return this.engine.close({ graceMs });
   }
