@@ -142,7 +142,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
         return;
       case Wait.Head:
         // A connection that sent nothing is closed quietly; a partial head gets a 408.
-        if (this.parser.idle) this.close('timeout');
+        if (this.parser.idle) this.halfClose(DEFAULT_LINGER_MS, 'timeout');
         else this.reject('PERCORE_ERR_HEADER_TIMEOUT');
         return;
       case Wait.Body:

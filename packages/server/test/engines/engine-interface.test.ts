@@ -10,7 +10,7 @@ import type { ExchangeObserver, ExchangeRecord } from '../../src/http/observer.j
 import { createServer } from '../../src/server.js';
 import { ENGINES } from '../support/engines.js';
 import { errorCode } from '../support/errors.js';
-import { collectingLogger, eventually } from '../support/sockets.js';
+import { collectingLogger, connectTo, eventually, readUntil } from '../support/sockets.js';
 import { requireUws } from '../support/uws.js';
 
 interface Seen {
@@ -66,6 +66,28 @@ for (const engine of ENGINES) {
       await server.close({ graceMs: 0 });
       expect(server.signal.aborted).to.equal(true);
       expect(server.address).to.equal(null);
+    });
+
+    it('stopAccepting closes the port and keeps serving the connections already open, kept alive', async function () {
+      const server = make({ handler: (req, res) => res.end(`hi ${req.path}`) });
+      const { port } = await server.listen({ host: '127.0.0.1', port: 0 });
+      const socket = await connectTo(port);
+      const ask = async (path: string) => {
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`);
+        return (await readUntil(socket, (data) => data.toString('latin1').endsWith(`hi ${path}`))).data.toString('latin1');
+      };
+      await ask('/before');
+      server.stopAccepting();
+      server.stopAccepting(); // idempotent
+      const refused = await connectTo(port).then(
+        (late) => void late.destroy(),
+        (error: NodeJS.ErrnoException) => error.code,
+      );
+      expect(refused).to.equal('ECONNREFUSED');
+      const after = await ask('/after');
+      expect(after).to.match(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(after.toLowerCase()).to.not.include('connection: close');
+      socket.destroy();
     });
 
     it('closes at the end of an `await using` scope', async function () {
