@@ -36,6 +36,7 @@ export const errorCatalog = {
   PERCORE_ERR_TOO_MANY_HEADERS: spec(431, 'More header fields than the configured limit'),
   PERCORE_ERR_MISSING_HOST: spec(400, 'HTTP/1.1 requests must carry a Host header'),
   PERCORE_ERR_DUPLICATE_HOST: spec(400, 'More than one Host header'),
+  PERCORE_ERR_INVALID_HOST: spec(400, 'The Host header is not a valid uri-host [ ":" port ]'),
   PERCORE_ERR_EXPECTATION_FAILED: spec(417, 'Only the 100-continue expectation is supported'),
 
   // Message framing (RFC 9112 6)
