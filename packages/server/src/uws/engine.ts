@@ -20,6 +20,7 @@ import type { MessageData, PublishSink } from '../pubsub/types.js';
 import type { Logger, Scheduler } from '../scheduler/scheduler.js';
 import type { TransportOptions } from '../scheduler/transport.js';
 import { UwsExchange, type ExchangeHost } from './exchange.js';
+import { framingError, methodError, refuseRequest } from './framing.js';
 import { loadUws, type Uws } from './load.js';
 import { makeApp } from './tls.js';
 import {
@@ -52,6 +53,17 @@ const notFound: Handler = (_req, res) => {
 };
 
 const DEFAULT_GRACE_MS = 10_000;
+
+/** uWS's route for each method it is given one for, and the method as the request line spells it. */
+const METHOD_ROUTES = [
+  ['get', 'GET'],
+  ['head', 'HEAD'],
+  ['post', 'POST'],
+  ['put', 'PUT'],
+  ['del', 'DELETE'],
+  ['patch', 'PATCH'],
+  ['options', 'OPTIONS'],
+] as const;
 
 /**
  * The `uws` engine: uWebSockets.js serving percore's `(req, res)` handlers, with percore's
@@ -101,13 +113,22 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
     this.uws = loadUws();
     this.app = makeApp(this.uws, options.transport);
     this.secure = options.transport?.tls !== undefined;
-    // HEAD apart, so that no exchange has to read the method to know it (uWS prefers the
-    // method's own route over `any`).
-    this.app.head('/*', (res, req) => {
-      new UwsExchange(this, res, req, true).run();
-    });
+    // A route per common method, so that no exchange has to read the method to know it (uWS
+    // prefers the method's own route over `any`, and matches methods case-sensitively: 'get' goes
+    // to `any`). WebSocket upgrades outrank them all. Framing uWS lets through is refused first.
+    for (const [route, method] of METHOD_ROUTES) {
+      const isHead = method === 'HEAD';
+      this.app[route]('/*', (res, req) => {
+        const refused = framingError(req);
+        if (refused !== null) refuseRequest(res, refused);
+        else new UwsExchange(this, res, req, isHead, method).run();
+      });
+    }
     this.app.any('/*', (res, req) => {
-      new UwsExchange(this, res, req, false).run();
+      const method = req.getCaseSensitiveMethod();
+      const refused = methodError(method) ?? framingError(req);
+      if (refused !== null) refuseRequest(res, refused);
+      else new UwsExchange(this, res, req, false, method).run();
     });
     for (const [pattern, behavior] of Object.entries(websockets)) this.ws(pattern, behavior);
   }

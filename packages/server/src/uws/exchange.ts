@@ -50,9 +50,11 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
     nativeRequest: NativeRequest,
     /** From the route (uWS matches HEAD apart), so the method need not be read. */
     isHead: boolean,
+    /** The method, where the route knows it or has read it; null: read on first use. */
+    method: string | null,
   ) {
     host.exchangeStarted();
-    this.request = new UwsRequest(this, nativeRequest, native);
+    this.request = new UwsRequest(this, nativeRequest, native, method);
     this.response = new UwsResponse(this, native, isHead);
     if (host.observer !== null) {
       const observed = new ObservedExchange(host.observer, host.scheduler.logger, 'uws', this.request);

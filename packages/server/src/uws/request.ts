@@ -38,11 +38,14 @@ export class UwsRequest extends RequestBody implements HttpRequest {
     private readonly uwsOwner: UwsBodyOwner,
     native: NativeRequest,
     nativeResponse: NativeResponse,
+    /** Known from the route, or read by it already: no native call needed. */
+    method: string | null,
   ) {
     // Assume a body until the headers say otherwise (checkBody), so nothing is lost meanwhile.
     super(uwsOwner, true);
     this.native = native;
     this.nativeResponse = nativeResponse;
+    this.methodValue = method;
   }
 
   get method(): string {

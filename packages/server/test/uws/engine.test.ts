@@ -112,6 +112,7 @@ describe('uws/engine', function () {
     it('throws PERCORE_ERR_REQUEST_EXPIRED for a field first read after the response ended synchronously', async function () {
       // Lazy by design (see UwsRequest): what the handler read inside the callback is kept; what it
       // did not read is gone with uWS's request, and reading it later is a coded error, not a crash.
+      // The method of a GET is known from its route, so it stays readable.
       const seen = deferred<Record<string, unknown>>();
       const server = await start((req, res) => {
         const path = req.path; // read inside the callback: kept
@@ -133,7 +134,7 @@ describe('uws/engine', function () {
       expect((await client.readResponse()).text).to.equal('done');
       expect(await within(seen.promise, 1000, 'the late read')).to.deep.equal({
         path: '/late',
-        method: 'PERCORE_ERR_REQUEST_EXPIRED',
+        method: 'no error',
         query: 'PERCORE_ERR_REQUEST_EXPIRED',
         headers: 'PERCORE_ERR_REQUEST_EXPIRED',
         header: 'PERCORE_ERR_REQUEST_EXPIRED',
