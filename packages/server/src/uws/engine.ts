@@ -54,6 +54,14 @@ const notFound: Handler = (_req, res) => {
 
 const DEFAULT_GRACE_MS = 10_000;
 
+/**
+ * uWS 20.51 and 20.69 (HttpContext.h, HTTP_IDLE_TIMEOUT_S = 10) time an idle HTTP connection out
+ * after 10 s, counted in 4 s ticks of uSockets' sweep timer (LIBUS_TIMEOUT_GRANULARITY): 3 ticks,
+ * so the close comes 8 to 12 s after the connection's last response (measured: 8.3 to 11.4 s),
+ * as a FIN. This bound, with a margin for the sweep's own lateness.
+ */
+const UWS_IDLE_CLOSE_MS = 12_500;
+
 /** uWS's route for each method it is given one for, and the method as the request line spells it. */
 const METHOD_ROUTES = [
   ['get', 'GET'],
@@ -96,6 +104,10 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
   private inFlight = 0;
   private requests = 0;
   private onIdle: (() => void) | null = null;
+  /** While draining: when the last response that kept its connection open ended (performance.now()). */
+  private lastKeptAlive = 0;
+  /** Whether any response has left its connection open (a drain has idle connections to wait for). */
+  private keptAliveOnce = false;
   private closing: Promise<void> | null = null;
   private closed = false;
   private readonly sockets = new Set<WebSocketConnection<unknown>>();
@@ -221,30 +233,38 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
     return { connections: this.inFlight + this.sockets.size, accepted: 0, refused: 0 };
   }
 
-  /**
-   * Rule 8: closing the listen socket leaves keep-alive connections open. Stop accepting, close
-   * every WebSocket with 1001, going away (RFC 6455 7.4.1; a socket with buffered data once it
-   * drains), refuse new upgrades with 503, let exchanges and upgrades in progress finish (their
-   * responses close their connections), then close every remaining connection; after
-   * `graceMs`, close them regardless.
-   */
   stopAccepting(): void {
     if (this.token !== null) this.uws.us_listen_socket_close(this.token);
     this.token = null;
   }
 
+  /**
+   * Rule 8: closing the listen socket leaves keep-alive connections open, and JavaScript cannot
+   * see the idle ones. So a drain never closes a connection a request may be crossing: stop
+   * accepting, close every WebSocket with 1001, going away (RFC 6455 7.4.1), refuse new upgrades
+   * with 503, and answer every request still arriving with `Connection: close` (uWS then closes
+   * that connection). A connection left idle is closed by uWS itself at its idle timeout, at the
+   * latest UWS_IDLE_CLOSE_MS after its last kept-alive response; the drain waits that long past the
+   * last one (the drain's start, or a response kept alive since), then calls app.close() for what
+   * is left: nothing, unless `graceMs` ran out first.
+   */
   close(options: EngineCloseOptions = {}): Promise<void> {
     const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.closing ??= new Promise<void>((resolve) => {
       this.draining = true;
       this.stopAccepting();
       this.listening = null;
+      // Only connections that have had a response are waited for: one that never sent a request
+      // is invisible, and uWS closes it 8 to 12 s after it opened (or app.close() does).
+      this.lastKeptAlive = this.keptAliveOnce ? performance.now() : -Infinity;
       for (const socket of [...this.sockets]) socket.goAway();
       let finished = false;
+      let idleTimer: NodeJS.Timeout | null = null;
       const finish = () => {
         if (finished) return;
         finished = true;
         clearTimeout(deadline);
+        if (idleTimer !== null) clearTimeout(idleTimer);
         this.onIdle = null;
         // A tick later: a close frame written inside a uWS callback is still corked until it returns.
         setImmediate(() => {
@@ -255,7 +275,17 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
         });
       };
       const deadline = setTimeout(finish, graceMs);
-      this.onIdle = finish;
+      // Called whenever nothing is in progress: done once uWS has had time to close every idle connection.
+      this.onIdle = () => {
+        const wait = this.lastKeptAlive + UWS_IDLE_CLOSE_MS - performance.now();
+        if (wait <= 0) finish();
+        else if (idleTimer === null) {
+          idleTimer = setTimeout(() => {
+            idleTimer = null;
+            this.settleIdle();
+          }, wait);
+        }
+      };
       this.settleIdle();
     });
     return this.closing;
@@ -270,8 +300,14 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
     this.requests++;
   }
 
-  exchangeEnded(): void {
+  exchangeEnded(keptAlive: boolean): void {
     this.inFlight--;
+    // Only a drain needs the time (a streamed response whose head went out before it keeps its
+    // connection); outside one, the drain's start stands for every earlier response.
+    if (keptAlive) {
+      this.keptAliveOnce = true;
+      if (this.draining) this.lastKeptAlive = performance.now();
+    }
     this.settleIdle();
   }
 

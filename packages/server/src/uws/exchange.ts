@@ -20,7 +20,8 @@ export interface ExchangeHost {
   readonly draining: boolean;
   readonly observer: ExchangeObserver | null;
   exchangeStarted(): void;
-  exchangeEnded(): void;
+  /** `keptAlive`: the connection stays open for another request. */
+  exchangeEnded(keptAlive: boolean): void;
 }
 
 /**
@@ -251,7 +252,8 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
     this.ended = true;
     this.cancelTimeout();
     if (this.observed !== null) this.settleObserved();
-    this.host.exchangeEnded();
+    // Gone, cut or refused, the connection closes; otherwise the response head said whether.
+    this.host.exchangeEnded(!this.gone && this.abortError === undefined && this.response.keepsConnection);
   }
 
   private settleObserved(): void {

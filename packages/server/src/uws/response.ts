@@ -22,6 +22,9 @@ export interface UwsResponseOwner {
   cut(): void;
 }
 
+/** The least idle time uWS 20.51/20.69 keeps a connection open for (3 sweeps of 4 s, the first at once). */
+const KEEP_ALIVE = 'timeout=8';
+
 /** Bodies larger than this go out through tryEnd and onWritable instead of one end() (rule 4). */
 const LARGE_BODY = 64 * 1024;
 
@@ -54,6 +57,8 @@ export class UwsResponse extends ResponseBase {
   private nativeDone = false;
   /** flushed() or cut() has been reported to the owner. */
   private settled = false;
+  /** The response told the client the connection closes (uWS then closes it). */
+  private closeSent = false;
 
   constructor(
     private readonly owner: UwsResponseOwner,
@@ -77,6 +82,11 @@ export class UwsResponse extends ResponseBase {
     return this.isBlocked;
   }
 
+  /** @internal Whether the connection stays open for another request once this response is out. */
+  get keepsConnection(): boolean {
+    return !this.closeSent && !this.aborted;
+  }
+
   /** @internal Whether uWS has been handed the whole response (its object is dead then). */
   get complete(): boolean {
     return this.nativeDone;
@@ -93,7 +103,10 @@ export class UwsResponse extends ResponseBase {
     let ok = true;
     this.corked(() => {
       // A streamed HEAD answer reports the declared length, if any, as on the net engine.
-      if (!this.sentHead) this.writeHead(this.headers?.declaredLength ?? -1, this.owner.closing || this.wantsClose);
+      if (!this.sentHead) {
+        const closing = this.owner.closing || this.wantsClose;
+        this.writeHead(this.headers?.declaredLength ?? -1, closing, closing);
+      }
       if (this.isHead || statusHasNoBody(this.status) || length === 0) return;
       if (this.total >= 0) ok = this.sendKnownLength(chunk, this.total);
       else ok = this.native.write(chunk); // chunked; uWS buffers what the socket does not take
@@ -118,7 +131,7 @@ export class UwsResponse extends ResponseBase {
       // itself; every other way announces it in the head (see writeHead).
       const uwsCloses = first && !noBody && bytes <= LARGE_BODY;
       // RFC 9110 9.3.2: HEAD gets the length GET would have, without content.
-      if (first) this.writeHead(bytes, closing && !uwsCloses);
+      if (first) this.writeHead(bytes, closing, closing && !uwsCloses);
       if (noBody) {
         // uWS 20.51.4: endWithoutBody(length) with length > 0 leaves the response pending (it waits
         // for `length` body bytes), and endWithoutBody(undefined, close) sends Content-Length
@@ -133,6 +146,7 @@ export class UwsResponse extends ResponseBase {
         if (bytes > 0) this.sendKnownLength(body!, this.total);
       } else if (first) {
         this.native.end(body, closing);
+        if (closing) this.closeSent = true;
         this.nativeDone = true;
       } else {
         // Streamed, chunked: uWS's end(body, true) writes "Connection: close" into the body once
@@ -203,10 +217,10 @@ export class UwsResponse extends ResponseBase {
 
   /**
    * Writes the status and the handler's headers; for HEAD, `headLength` (if >= 0) as
-   * Content-Length; and `Connection: close` when `announceClose` (uWS writes it itself only
-   * from end(body, true)).
+   * Content-Length; `Connection: close` when `announceClose` (uWS writes it itself only from
+   * end(body, true)); and, on a connection that stays open, the idle timeout uWS keeps to.
    */
-  private writeHead(headLength: number, announceClose: boolean): void {
+  private writeHead(headLength: number, closing: boolean, announceClose: boolean): void {
     const status = this.status;
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new PercoreError('PERCORE_ERR_INVALID_STATUS', String(status));
     this.sentHead = true;
@@ -219,7 +233,14 @@ export class UwsResponse extends ResponseBase {
     }
     // RFC 9110 8.6: no Content-Length on 1xx and 204 (nor on 304, which would have to match GET's).
     if (this.isHead && headLength >= 0 && !statusHasNoBody(status)) this.native.writeHeader('Content-Length', String(headLength));
-    if (announceClose) this.native.writeHeader('Connection', 'close');
+    if (announceClose) {
+      this.native.writeHeader('Connection', 'close');
+      this.closeSent = true;
+    } else if (!closing) {
+      // uWS closes an idle connection 8 to 12 s after its last response (UWS_IDLE_CLOSE_MS in
+      // engine.ts): a client that reuses it sooner is never cut off.
+      this.native.writeHeader('Keep-Alive', KEEP_ALIVE);
+    }
   }
 
   /** Rule 4: one onWritable handler per response, registered when a write first waits. */
