@@ -53,6 +53,7 @@ export function usage(cores = availableParallelism()): string {
   const ids = (specs: ServerSpec[]) => specs.map((s) => s.id).join(', ');
   return `Usage: pnpm bench [options]            Hellepoll's table: every server x every row
        pnpm bench compare [options]    a focused comparison of chosen servers
+       pnpm bench soak [options]       a bounded soak of the cluster (pnpm bench soak --help)
 
 pnpm bench measures hello world on every server side by side with ab, wrk and autocannon at
 -c25, interleaved over rounds (the order alternates each round), and writes

@@ -22,6 +22,13 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+// `pnpm bench soak`: its own options and exit codes (soak/cli.ts).
+const soakArgs = process.argv[2] === '--' ? process.argv.slice(3) : process.argv.slice(2);
+if (soakArgs[0] === 'soak') {
+  const { soakMain } = await import('./soak/main.js');
+  process.exit(await soakMain(soakArgs.slice(1), `pnpm bench ${soakArgs.map(shellWord).join(' ')}`));
+}
+
 let parsed: Parsed;
 try {
   parsed = parseCli(process.argv.slice(2));
