@@ -39,8 +39,121 @@ export function checkTargetForm(buf: Buffer, start: number, end: number, method:
   if (!((first | 0x20) >= 0x61 && (first | 0x20) <= 0x7a)) return 'PERCORE_ERR_INVALID_TARGET';
   let i = start + 1;
   while (i < end && SCHEME[buf[i]!] === 1) i++;
-  if (end - i >= 3 && buf[i] === COLON && buf[i + 1] === 0x2f && buf[i + 2] === 0x2f) return null;
-  return 'PERCORE_ERR_INVALID_TARGET';
+  if (!(end - i >= 3 && buf[i] === COLON && buf[i + 1] === 0x2f && buf[i + 2] === 0x2f)) return 'PERCORE_ERR_INVALID_TARGET';
+  // The authority, up to the path, query or end: [ userinfo "@" ] host [ ":" port ] (RFC 3986
+  // 3.2). RFC 9110 4.2.1: an http(s) URI with an empty host is invalid and MUST be rejected.
+  // Userinfo is skipped, not refused: 4.2.4's "treat as an error" is a SHOULD aimed at phishing
+  // links, and the target reaches the handler as sent.
+  let authorityStart = i + 3;
+  let authorityEnd = authorityStart;
+  while (authorityEnd < end && buf[authorityEnd] !== 0x2f && buf[authorityEnd] !== 0x3f /* ? */) {
+    if (buf[authorityEnd] === 0x40 /* @ */) authorityStart = authorityEnd + 1;
+    authorityEnd++;
+  }
+  if (authorityStart > i + 3 && !isUserinfo(buf, i + 3, authorityStart - 1)) return 'PERCORE_ERR_INVALID_TARGET';
+  const after = hostEnd(buf, authorityStart, authorityEnd);
+  if (after === NOT_A_HOST || after === authorityStart || !isPortSuffix(buf, after, authorityEnd)) return 'PERCORE_ERR_INVALID_TARGET';
+  return null;
+}
+
+/** RFC 3986 3.2.2: reg-name bytes, unreserved / sub-delims ('%' handled apart, as pct-encoded). */
+const REG_NAME = (() => {
+  const result = new Uint8Array(256);
+  for (let b = 0; b < 128; b++) {
+    const alnum = (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a);
+    if (alnum || "-._~!$&'()*+,;=".includes(String.fromCharCode(b))) result[b] = 1;
+  }
+  return result;
+})();
+
+/** RFC 3986 3.2.2: IPvFuture's tail, 1*( unreserved / sub-delims / ":" ). */
+const IP_FUTURE = (() => {
+  const result = REG_NAME.slice();
+  result[COLON] = 1;
+  return result;
+})();
+
+/** `hostEnd`: the bytes are not a uri-host. */
+const NOT_A_HOST = -1;
+
+/**
+ * RFC 3986 3.2.2: uri-host = IP-literal / IPv4address / reg-name, from `start`. Returns the
+ * offset after it (it may be empty: reg-name = *( ... )), or NOT_A_HOST. IPv4address is a
+ * reg-name by its bytes. An IP-literal is checked for its shape, not its meaning: "[" then
+ * IPv6 bytes (HEXDIG, ":", ".", at least one ":") or IPvFuture ("v" 1*HEXDIG "." 1*( ... )),
+ * then "]".
+ */
+function hostEnd(buf: Buffer, start: number, end: number): number {
+  let i = start;
+  if (i < end && buf[i] === 0x5b /* [ */) {
+    i++;
+    if (i < end && (buf[i]! | 0x20) === 0x76 /* v */) {
+      i++;
+      const hexStart = i;
+      while (i < end && HEX_VALUE[buf[i]!]! >= 0) i++;
+      if (i === hexStart || i === end || buf[i] !== 0x2e /* . */) return NOT_A_HOST;
+      i++;
+      const tailStart = i;
+      while (i < end && IP_FUTURE[buf[i]!] === 1) i++;
+      if (i === tailStart) return NOT_A_HOST;
+    } else {
+      let colons = 0;
+      while (i < end && (HEX_VALUE[buf[i]!]! >= 0 || buf[i] === COLON || buf[i] === 0x2e)) {
+        if (buf[i] === COLON) colons++;
+        i++;
+      }
+      if (colons === 0) return NOT_A_HOST;
+    }
+    if (i === end || buf[i] !== 0x5d /* ] */) return NOT_A_HOST;
+    return i + 1;
+  }
+  while (i < end) {
+    const byte = buf[i]!;
+    if (byte === 0x25 /* % */) {
+      // pct-encoded = "%" HEXDIG HEXDIG
+      if (i + 2 >= end || HEX_VALUE[buf[i + 1]!]! < 0 || HEX_VALUE[buf[i + 2]!]! < 0) return NOT_A_HOST;
+      i += 3;
+    } else if (REG_NAME[byte] === 1) {
+      i++;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+/** RFC 3986 3.2.3: [ ":" port ], port = *DIGIT, from `start` to `end`. */
+function isPortSuffix(buf: Buffer, start: number, end: number): boolean {
+  if (start === end) return true;
+  if (buf[start] !== COLON) return false;
+  for (let i = start + 1; i < end; i++) if (buf[i]! < 0x30 || buf[i]! > 0x39) return false;
+  return true;
+}
+
+/** RFC 3986 3.2.1: userinfo = *( unreserved / pct-encoded / sub-delims / ":" ). */
+function isUserinfo(buf: Buffer, start: number, end: number): boolean {
+  let i = start;
+  while (i < end) {
+    const byte = buf[i]!;
+    if (byte === 0x25 /* % */) {
+      if (i + 2 >= end || HEX_VALUE[buf[i + 1]!]! < 0 || HEX_VALUE[buf[i + 2]!]! < 0) return false;
+      i += 3;
+    } else if (IP_FUTURE[byte] === 1) {
+      i++;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * RFC 9112 3.2: Host = uri-host [ ":" port ]. An empty value is valid: a client sends one when
+ * the target URI has no authority, and the server then uses its own name (RFC 9112 3.3).
+ */
+export function isValidHost(buf: Buffer, start: number, end: number): boolean {
+  const after = hostEnd(buf, start, end);
+  return after !== NOT_A_HOST && isPortSuffix(buf, after, end);
 }
 
 /** `versionMinorOf`: the bytes are not an HTTP-version. */

@@ -6,6 +6,7 @@ import {
   checkTargetForm,
   chunkSizeEnd,
   invalidValueByte,
+  isValidHost,
   listElementEnd,
   methodString,
   nextListElement,
@@ -105,6 +106,7 @@ export class RequestParser {
 
   // Head facts gathered field by field, judged at the end of the head.
   private hostCount = 0;
+  private hostInvalid = false;
   private contentLengthCount = 0;
   private contentLengthInvalid = false;
   private transferEncodingSeen = false;
@@ -357,6 +359,10 @@ export class RequestParser {
     }
     if (sp1 === -1 || sp1 === start) return 'PERCORE_ERR_INVALID_REQUEST_LINE';
     for (let i = start; i < sp1; i++) if (TOKEN[buf[i]!] === 0) return 'PERCORE_ERR_INVALID_METHOD';
+    // RFC 9110 9.1: the method is case-sensitive, and any token is syntactically a method. One
+    // this server does not know goes to the handler as sent ('get' is not GET, and gets no GET
+    // or HEAD semantics); the handler or router answers it, with 501 or 405 (RFC 9110 15.6.2,
+    // 15.5.6). See docs/parser-divergences.md: llhttp refuses unknown methods instead.
     this.method = methodString(buf, start, sp1);
     // RFC 9110 9.3.6: CONNECT asks for a tunnel, which this server does not provide.
     if (this.method === 'CONNECT') return 'PERCORE_ERR_METHOD_NOT_IMPLEMENTED';
@@ -423,7 +429,10 @@ export class RequestParser {
   private noteHeader(buf: Buffer, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number): void {
     switch (nameEnd - nameStart) {
       case 4:
-        if (equalsIgnoreCase(buf, nameStart, nameEnd, 'host')) this.hostCount++;
+        if (equalsIgnoreCase(buf, nameStart, nameEnd, 'host')) {
+          this.hostCount++;
+          if (!isValidHost(buf, valueStart, valueEnd)) this.hostInvalid = true;
+        }
         return;
       case 7:
         if (equalsIgnoreCase(buf, nameStart, nameEnd, 'upgrade') && valueEnd > valueStart) this.upgradeSeen = true;
@@ -482,8 +491,10 @@ export class RequestParser {
   private finishHead(): ErrorCode | null {
     const http10 = this.versionMinor === 0;
     // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, and to any
-    // request with more than one Host field line.
+    // request with more than one Host field line or an invalid Host value. That holds for an
+    // absolute-form target too: 3.2.2 has the server ignore Host for routing, not its syntax.
     if (this.hostCount > 1) return 'PERCORE_ERR_DUPLICATE_HOST';
+    if (this.hostInvalid) return 'PERCORE_ERR_INVALID_HOST';
     if (this.hostCount === 0 && !http10) return 'PERCORE_ERR_MISSING_HOST';
     // RFC 9112 6.3 (5): an invalid Content-Length is unrecoverable framing; repeats are refused too,
     // even equal ones, rather than guessed at.
@@ -579,6 +590,7 @@ export class RequestParser {
     this.bodyRemaining = 0;
     this.bodyBytes = 0;
     this.hostCount = 0;
+    this.hostInvalid = false;
     this.contentLengthCount = 0;
     this.contentLengthInvalid = false;
     this.transferEncodingSeen = false;
