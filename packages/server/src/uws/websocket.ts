@@ -3,6 +3,7 @@ import { PercoreError } from '../errors.js';
 import type { Uws } from './load.js';
 import type { WebSocketBehavior, WebSocketHost } from './websocket-api.js';
 import { WebSocketConnection, type Native, type NativeUserData, type Slot } from './websocket-connection.js';
+import { framingError, refuseRequest } from './framing.js';
 import { isThenable, Upgrade } from './websocket-upgrade.js';
 
 export * from './websocket-api.js';
@@ -100,7 +101,12 @@ export function nativeBehavior<UserData>(
     maxBackpressure: behavior.maxBackpressure ?? 64 * 1024,
     closeOnBackpressureLimit: behavior.closeOnBackpressureLimit ?? false,
 
-    upgrade: (res, req, context) => new Upgrade(host, behavior, parameterNames, res, req, context).run(),
+    upgrade: (res, req, context) => {
+      // The framing checks of every HTTP route (framing.ts): an upgrade request is a request first.
+      const refused = framingError(req);
+      if (refused !== null) refuseRequest(res, refused);
+      else new Upgrade(host, behavior, parameterNames, res, req, context).run();
+    },
 
     open: (native) => {
       const slot = native.getUserData().percore as Slot<UserData>;

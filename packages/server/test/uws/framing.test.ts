@@ -176,6 +176,15 @@ const accepted: Array<Case & { method: string; sentHost: string; sentBody: strin
     sentBody: 'hello',
   },
   {
+    name: 'Transfer-Encoding: chunked, (an empty list element, RFC 9110 5.6.1)',
+    head: 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked,\r\n\r\n',
+    body: '5\r\nhello\r\n0\r\n\r\n',
+    status: 200,
+    method: 'POST',
+    sentHost: 'a',
+    sentBody: 'hello',
+  },
+  {
     name: 'Content-Length: 05',
     head: 'PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 05\r\n\r\n',
     body: 'hello',
@@ -268,6 +277,47 @@ describe('uws/framing', function () {
     expect(responses.map((r) => r.status)).to.deep.equal([200, 200]);
     expect(client.serverClosed).to.equal(false);
     expect(seen.map((s) => s.body)).to.deep.equal(['', 'hi']);
+  });
+});
+
+describe('uws/framing on a WebSocket route', function () {
+  before(function () {
+    requireUws(this);
+  });
+  useEngineCleanup();
+
+  const upgradeRequest = (host: string) =>
+    `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+
+  async function withWebSocketRoute(): Promise<{ server: EngineServer; upgrades: () => number }> {
+    let upgrades = 0;
+    const server = await startEngine('uws', (_req, res) => res.end('http'));
+    server.uws!.ws('/ws', {
+      upgrade: () => {
+        upgrades++;
+        return {};
+      },
+    });
+    return { server, upgrades: () => upgrades };
+  }
+
+  it('refuses an upgrade request with an invalid Host before the upgrade hook runs', async () => {
+    const { server, upgrades } = await withWebSocketRoute();
+    const client = await server.connect();
+    await client.write(upgradeRequest('local host'));
+    const result = await client.readUntilClose();
+    expect(result.responses[0]?.status).to.equal(400);
+    expect(result.responses[0]?.text).to.contain('PERCORE_ERR_INVALID_HOST');
+    expect(upgrades()).to.equal(0);
+  });
+
+  it('upgrades the same request with a valid Host', async () => {
+    const { server, upgrades } = await withWebSocketRoute();
+    const client = await server.connect();
+    await client.write(upgradeRequest('localhost'));
+    await client.waitForText('HTTP/1.1 101');
+    expect(upgrades()).to.equal(1);
   });
 });
 
