@@ -139,6 +139,14 @@ export class RequestParser {
     return this.state === State.RequestLineStart && this.partialLength === 0 && this.headBytes === 0;
   }
 
+  /**
+   * Bytes kept from a line split across reads (the only input the parser copies and holds); never
+   * more than the line's limit plus one, so a peer cannot make it grow without bound.
+   */
+  get bufferedBytes(): number {
+    return this.partialLength;
+  }
+
   /** Whether a body is still being received. */
   get inBody(): boolean {
     return this.state >= State.BodyIdentity && this.state <= State.TrailerLine;
@@ -284,6 +292,10 @@ export class RequestParser {
       if (byte === CR || byte === LF) break;
       i++;
     }
+    // A line already over its limit is refused as too long whatever ends it, as it would be had it
+    // arrived in pieces (the check below, before its end is seen): the verdict must not depend on
+    // where the reads split.
+    if (i < end && this.partialLength + (i - pos) > limit) return this.failLine(tooLong);
     if (i < end && data[i] === LF) return this.failLine('PERCORE_ERR_BARE_LF');
     if (i + 1 < end) {
       // data[i] is a CR with a byte after it.

@@ -114,6 +114,18 @@ describe('RequestParser', () => {
       });
     });
 
+    it('refuses a line over its limit as too long whatever ends it (bare CR or LF), however it is split (fuzz seed 7)', () => {
+      const long = `GET /${'a'.repeat(100)}`;
+      for (const ending of ['\rX', '\n', '\r\n']) {
+        both(`${long}${ending}Host: a\r\n\r\n`, { maxRequestLineLength: 64 }, (outcome) => {
+          expect(outcome.error, JSON.stringify(ending)).to.equal('PERCORE_ERR_REQUEST_LINE_TOO_LONG');
+        });
+        both(`GET / HTTP/1.1\r\nX: ${'b'.repeat(300)}${ending}\r\n`, { maxHeaderSize: 256, maxRequestLineLength: 64 }, (outcome) => {
+          expect(outcome.error, JSON.stringify(ending)).to.equal('PERCORE_ERR_HEADERS_TOO_LARGE');
+        });
+      }
+    });
+
     it('refuses an endless request line before its LF arrives', () => {
       both(`GET /${'a'.repeat(200)}`, { maxRequestLineLength: 64 }, (outcome) => {
         expect(outcome.error).to.equal('PERCORE_ERR_REQUEST_LINE_TOO_LONG');
