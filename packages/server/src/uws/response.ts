@@ -236,9 +236,9 @@ export class UwsResponse extends ResponseBase {
     if (announceClose) {
       this.native.writeHeader('Connection', 'close');
       this.closeSent = true;
-    } else if (!closing) {
+    } else if (!closing && (headers === null || !headers.has('keep-alive'))) {
       // uWS closes an idle connection 8 to 12 s after its last response (UWS_IDLE_CLOSE_MS in
-      // engine.ts): a client that reuses it sooner is never cut off.
+      // engine.ts): a client that reuses it sooner is never cut off. A handler's own wins, as on net.
       this.native.writeHeader('Keep-Alive', KEEP_ALIVE);
     }
   }

@@ -89,15 +89,17 @@ describe('uws/drain', function () {
     expect(logs.reduce((sum, log) => sum + log.responses.length, 0)).to.be.greaterThan(logs.length);
   });
 
-  it('says Keep-Alive: timeout=8 only on responses that leave the connection open', async function () {
+  it('says Keep-Alive: timeout=8 only on responses that leave the connection open, unless the handler set its own', async function () {
     const server = await startEngine('uws', (req, res) => {
       if (req.path === '/bye') res.setHeader('Connection', 'close');
+      if (req.path === '/own') res.setHeader('Keep-Alive', 'timeout=2');
       res.end('ok');
     });
     const client = await server.connect();
-    await client.write(get('/') + get('/bye'));
-    const [kept, closing] = await client.readResponses(2);
+    await client.write(get('/') + get('/own') + get('/bye'));
+    const [kept, own, closing] = await client.readResponses(3);
     expect(kept!.headers['keep-alive']).to.equal('timeout=8');
+    expect(own!.headers['keep-alive'], "the handler's own, alone").to.equal('timeout=2');
     expect(closing!.headers.connection).to.equal('close');
     expect(closing!.headers['keep-alive']).to.equal(undefined);
   });
