@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { within } from './load/connection.js';
 
 /** The hello server as users start it (`pnpm start` runs this file). */
 export const HELLO_MAIN = fileURLToPath(new URL('../../../hello/dist/main.js', import.meta.url));
@@ -115,11 +116,11 @@ export class ClusterProcess {
     if (!this.alive) return 0;
     const started = Date.now();
     this.child.kill('SIGTERM');
-    const done = await Promise.race([
+    const done = await within(
       this.exited.then(() => true),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), graceMs)),
-    ]);
-    return done ? Date.now() - started : null;
+      graceMs,
+    );
+    return done === null ? null : Date.now() - started;
   }
 
   /** SIGKILL to the whole process group: the primary and every worker, whatever state they are in. */

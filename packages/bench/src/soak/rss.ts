@@ -20,7 +20,13 @@ export interface RssSeries {
   samples: number;
 }
 
-/** The allowed growth from the post-warm-up RSS: the larger of +50% and +64 MiB (see the README's soak section). */
+/**
+ * The most a worker's RSS may reach by the end: its post-warm-up RSS plus the larger of 50% and
+ * 64 MiB. Generous on purpose: V8's heap and malloc's arenas keep growing toward a plateau for
+ * minutes under load (tens of MiB, by GC timing), so a tight bound would flake; a real leak at
+ * the soak's rates (millions of requests, over 100,000 connections in 10 minutes) passes 64 MiB
+ * at a few tens of bytes per request or a few hundred per connection.
+ */
 export function rssLimit(start: number): number {
   return start + Math.max(start * 0.5, 64 * 1024 * 1024);
 }

@@ -7,6 +7,7 @@ import { pipelineClient } from './load/pipeline.js';
 import { badInputCases, oversizedCases, refusalClient } from './load/rejects.js';
 import { slowReader } from './load/slow-reader.js';
 import { CloseTimes } from './load/close-times.js';
+import { within } from './load/connection.js';
 import { slowlorisClient } from './load/slowloris.js';
 import { ClusterProcess, clusterCommand } from './cluster-process.js';
 import { RssSampler, type RssSeries } from './rss.js';
@@ -145,10 +146,7 @@ async function soak(options: SoakOptions, mix: Mix, cluster: ClusterProcess, ser
   clearInterval(sampleTimer);
   clearInterval(progressTimer);
   controller.abort();
-  const wound = await Promise.race([
-    Promise.all(loops).then(() => true),
-    new Promise<false>((resolve) => setTimeout(() => resolve(false), WIND_DOWN_MS)),
-  ]);
+  const wound = (await within(Promise.all(loops), WIND_DOWN_MS)) !== null;
   const shutdownMs = await cluster.stop(SHUTDOWN_GRACE_MS);
 
   const rss = [...sampler.series.values()];
