@@ -2,7 +2,7 @@
 export const CLASSES = ['keep-alive', 'pipeline', 'slow-reader', 'abort', 'slowloris', 'oversized', 'bad-input'] as const;
 export type LoadClass = (typeof CLASSES)[number];
 
-/** What one class did. Every request or probe sent ends as exactly one of correct, wrong or reset (or is in flight). */
+/** What one class did. A request or probe sent ends as at most one of correct, wrong or reset: those after a failure on its connection end as none. */
 export interface ClassCounts {
   /** Requests (or probes: one abort, one trickle, one oversized head, one garbage write) sent. */
   sent: number;
