@@ -126,7 +126,11 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     // ones wait in `held`); a partial one can never complete.
     this.peerEnded = true;
     if (this.request === null) this.halfClose();
-    else if (this.readState !== ReadState.Done) {
+    else if (this.readState === ReadState.Discard) {
+      // Answered already, and the body being dropped can never come whole: nothing is left to do.
+      this.endExchange(ReadState.Closed);
+      this.halfClose();
+    } else if (this.readState !== ReadState.Done) {
       this.request.failBody(new PercoreError('PERCORE_ERR_ABORTED', 'the client closed before sending the whole body'));
     }
   }

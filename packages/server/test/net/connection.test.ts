@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import type { ErrorCode } from '../../src/errors.js';
 import type { Handler, HttpResponse } from '../../src/http/api.js';
 import { RawClient, type CloseResult, type RawResponse } from '../support/raw-client.js';
+import { eventually } from '../support/sockets.js';
 import { deferred, delay, get, startServer, useCleanup, within } from '../support/servers.js';
 
 const hello: Handler = (req, res) => {
@@ -662,6 +663,19 @@ describe('http/connection', function () {
   });
 
   describe('lingering close (RFC 9112 9.6)', function () {
+    it('closes at once when the client ends while an unread body is being dropped', async function () {
+      // The handler answers without reading; the rest of the body can then never arrive.
+      const { connect, server } = await startServer((_req, res) => res.end('early'), { bodyTimeout: 30_000 });
+      const client = await connect();
+      await client.write('POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 100000\r\n\r\nxxxx');
+      expect((await client.readResponse()).text).to.equal('early');
+      await client.end();
+      // Not left half-open until the body timeout: the server closes its side too.
+      const result = await client.readUntilClose({ timeoutMs: 1000 });
+      expect(result.closed, 'the server closed without waiting for bodyTimeout').to.equal(true);
+      await eventually(() => server.stats().connections === 0, 1000, 'the connection to close');
+    });
+
     it('reads and drops a request that crosses the idle close, so the client sees a FIN and no reset', async function () {
       const { port } = await startServer(hello, { keepAliveTimeout: 200 });
       // allowHalfOpen: the client keeps writing after the server's FIN, as a client racing it would.
