@@ -113,6 +113,16 @@ export const knownDivergences: KnownDivergence[] = [
         fieldValues(d.percore.trailers ?? undefined, 'transfer-encoding').length > 0),
   },
   {
+    // The same rule for Connection: close among the trailers. llhttp applies it and refuses the
+    // next request (HPE_CLOSED_CONNECTION); percore keeps the connection by the head's fields
+    // (RFC 9110 6.5.1: a sender MUST NOT send a trailer field its definition does not permit).
+    id: 'framing-fields-in-trailers',
+    explains: (d, _input, percore) =>
+      d.llhttpError === 'HPE_CLOSED_CONNECTION' &&
+      d.index > 0 &&
+      fieldValues(percore.messages[d.index - 1]?.trailers ?? undefined, 'connection').some((value) => /close/i.test(value)),
+  },
+  {
     // RFC 9110 7.8: a server MUST ignore Upgrade in an HTTP/1.0 request; llhttp reports it.
     id: 'upgrade-http10',
     explains: (d) => d.kind === 'message upgrade' && d.percore !== undefined && d.percore.versionMinor === 0 && !d.percore.upgrade,
