@@ -12,7 +12,7 @@ import { checkInput, describeInput } from './check-input.js';
 import { corpus, fuzzCaseArbitrary, inputOf, mutate } from './mutator.js';
 
 const SEED = Number(process.env.PERCORE_FUZZ_SEED ?? 20261201);
-const RUNS = 15_000;
+const RUNS = 30_000;
 
 function expectClean(input: Buffer, splits: readonly number[]): void {
   const result = checkInput(input, splits);
