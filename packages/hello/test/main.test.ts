@@ -82,7 +82,9 @@ describe('percore-hello', function () {
       socket.write('GET /any/path?x=1 HTTP/1.1\r\nHost: localhost\r\n\r\n');
       const { data, closed } = await readUntil(socket, (received) => received.toString().endsWith('Hello world'));
       expect(closed).to.equal(false);
-      expect(data.toString().replace(DATE, 'Date: *\r\n')).to.equal('HTTP/1.1 200 OK\r\nDate: *\r\nContent-Length: 11\r\n\r\nHello world');
+      expect(data.toString().replace(DATE, 'Date: *\r\n')).to.equal(
+        'HTTP/1.1 200 OK\r\nDate: *\r\nContent-Length: 11\r\nKeep-Alive: timeout=5\r\n\r\nHello world',
+      );
       socket.destroy();
     });
 
@@ -98,7 +100,8 @@ describe('percore-hello', function () {
 
     it('keeps an HTTP/1.0 keep-alive connection open, as ab -k needs', async () => {
       const socket = await connectTo(port);
-      const expected = 'HTTP/1.1 200 OK\r\nDate: *\r\nContent-Length: 11\r\nConnection: keep-alive\r\n\r\nHello world';
+      const expected =
+        'HTTP/1.1 200 OK\r\nDate: *\r\nContent-Length: 11\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\nHello world';
       for (let i = 0; i < 2; i++) {
         socket.write('GET / HTTP/1.0\r\nConnection: Keep-Alive\r\nHost: 127.0.0.1\r\nUser-Agent: ApacheBench/2.3\r\nAccept: */*\r\n\r\n');
         const { data, closed } = await readUntil(socket, (received) => received.toString().endsWith('Hello world'));
