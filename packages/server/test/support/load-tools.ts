@@ -17,12 +17,17 @@ export interface ToolRun {
   output: string;
 }
 
-function run(command: string, args: string[], timeoutMs: number): Promise<ToolRun> {
+/**
+ * Runs a tool until it ends, or until `stopWhen` settles: then SIGINT, on which ab and wrk both
+ * stop and print their report for the requests made so far.
+ */
+function run(command: string, args: string[], timeoutMs: number, stopWhen?: Promise<unknown>): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    void stopWhen?.finally(() => child.exitCode === null && child.kill('SIGINT'));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', reject);
     child.once('close', (code) => {
@@ -43,13 +48,13 @@ export interface AbReport extends ToolRun {
 /** `ab [-k] -c C [-t T] -n N URL`: N requests, or as many as fit in T seconds. */
 export async function runAb(
   url: string,
-  options: { requests: number; concurrency: number; keepAlive: boolean; timeLimitS?: number },
+  options: { requests: number; concurrency: number; keepAlive: boolean; timeLimitS?: number; stopWhen?: Promise<unknown> },
 ): Promise<AbReport> {
   const args = [...(options.keepAlive ? ['-k'] : []), '-c', String(options.concurrency)];
   // -t implies -n 50000, so -n comes after it.
   if (options.timeLimitS !== undefined) args.push('-t', String(options.timeLimitS));
   args.push('-n', String(options.requests), url);
-  const result = await run('ab', args, (options.timeLimitS ?? 20) * 1000 + 15_000);
+  const result = await run('ab', args, (options.timeLimitS ?? 20) * 1000 + 15_000, options.stopWhen);
   const number = (label: string) => Number(new RegExp(`^${label}:\\s+(\\d+)`, 'm').exec(result.output)?.[1] ?? 0);
   return {
     ...result,
@@ -67,9 +72,12 @@ export interface WrkReport extends ToolRun {
 }
 
 /** `wrk -t1 -c C -d Ds URL`. */
-export async function runWrk(url: string, options: { connections: number; durationS: number }): Promise<WrkReport> {
+export async function runWrk(
+  url: string,
+  options: { connections: number; durationS: number; stopWhen?: Promise<unknown> },
+): Promise<WrkReport> {
   const args = ['-t1', `-c${options.connections}`, `-d${options.durationS}s`, url];
-  const result = await run('wrk', args, options.durationS * 1000 + 15_000);
+  const result = await run('wrk', args, options.durationS * 1000 + 15_000, options.stopWhen);
   // "Socket errors: connect 0, read 35, write 0, timeout 0" appears only when one is non-zero.
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(result.output);
   return {
