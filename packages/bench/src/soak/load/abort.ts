@@ -1,6 +1,6 @@
 import type { CloseTimes } from './close-times.js';
 import { between, pause, SoakConnection, within } from './connection.js';
-import { helloMismatch, recordLoss, type LoadContext } from './context.js';
+import { openConnection, helloMismatch, recordLoss, type LoadContext } from './context.js';
 
 const CLS = 'abort';
 const DECLARED = 100_000;
@@ -21,15 +21,8 @@ export async function abortClient(ctx: LoadContext, halfCloses: CloseTimes): Pro
   for (let round = 0; !ctx.signal.aborted; round++) {
     const way = round % 3;
     if (way === 2 && inFlight.size >= HALF_CLOSES_IN_FLIGHT) continue;
-    let conn: SoakConnection;
-    try {
-      conn = await SoakConnection.open(ctx.target);
-    } catch (error) {
-      recordLoss(ctx, CLS, error);
-      await pause(100, ctx.signal);
-      continue;
-    }
-    ctx.tally.connected(CLS);
+    const conn = await openConnection(ctx, CLS);
+    if (conn === null) continue;
     conn.write(`POST /abort HTTP/1.1\r\nHost: soak\r\nContent-Length: ${DECLARED}\r\n\r\n${'x'.repeat(between(0, 5_000))}`, ['POST']);
     if (way === 0) await destroyAfter(ctx, conn, between(0, 20));
     else if (way === 1) await answerThenDestroy(ctx, conn);

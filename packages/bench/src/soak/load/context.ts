@@ -1,6 +1,6 @@
 import type { LoadClass, Tally } from '../tally.js';
 import type { SoakResponse } from '../response-reader.js';
-import { ConnectionLost, type Target } from './connection.js';
+import { ConnectionLost, pause, SoakConnection, type Target } from './connection.js';
 
 /** What every load loop gets: where to send, where to count, and when to stop. */
 export interface LoadContext {
@@ -33,6 +33,22 @@ export function recordLoss(ctx: LoadContext, cls: LoadClass, error: unknown): vo
   if (error instanceof ConnectionLost && error.kind === 'reset') ctx.tally.reset(cls, error.message);
   else if (error instanceof ConnectionLost) ctx.tally.wrong(cls, `${error.kind}: ${error.message}`);
   else throw error;
+}
+
+/**
+ * Opens the next connection of a load loop and counts it; a connect that fails is recorded as a
+ * loss, and after a 100 ms pause the loop gets null, to try again.
+ */
+export async function openConnection(ctx: LoadContext, cls: LoadClass): Promise<SoakConnection | null> {
+  try {
+    const conn = await SoakConnection.open(ctx.target);
+    ctx.tally.connected(cls);
+    return conn;
+  } catch (error) {
+    recordLoss(ctx, cls, error);
+    await pause(100, ctx.signal);
+    return null;
+  }
 }
 
 /** One request head, with the given extra header lines (each ending CRLF). */

@@ -1,5 +1,5 @@
-import { between, pause, SoakConnection, within } from './connection.js';
-import { helloMismatch, recordLoss, requestHead, RESPONSE_TIMEOUT_MS, type LoadContext } from './context.js';
+import { between, within } from './connection.js';
+import { openConnection, helloMismatch, recordLoss, requestHead, RESPONSE_TIMEOUT_MS, type LoadContext } from './context.js';
 
 const CLS = 'keep-alive';
 
@@ -10,15 +10,8 @@ const CLS = 'keep-alive';
  */
 export async function keepAliveClient(ctx: LoadContext): Promise<void> {
   while (!ctx.signal.aborted) {
-    let conn: SoakConnection;
-    try {
-      conn = await SoakConnection.open(ctx.target);
-    } catch (error) {
-      recordLoss(ctx, CLS, error);
-      await pause(100, ctx.signal);
-      continue;
-    }
-    ctx.tally.connected(CLS);
+    const conn = await openConnection(ctx, CLS);
+    if (conn === null) continue;
     const count = between(50, 500);
     let closeSent = false;
     let healthy = true;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { between, ConnectionLost, pause, SoakConnection, within } from './connection.js';
-import { describeBody, helloMismatch, recordLoss, requestHead, type LoadContext } from './context.js';
+import { openConnection, describeBody, helloMismatch, recordLoss, requestHead, type LoadContext } from './context.js';
 import type { LoadClass } from '../tally.js';
 
 /** After its error answer the server must close within this (it sends Connection: close). */
@@ -46,15 +46,8 @@ export async function refusalClient(ctx: LoadContext, cls: LoadClass, cases: () 
     const list = cases();
     const refused = list[round % list.length]!;
     const afterValid = Math.floor(round / list.length) % 2 === 1;
-    let conn: SoakConnection;
-    try {
-      conn = await SoakConnection.open(ctx.target);
-    } catch (error) {
-      recordLoss(ctx, cls, error);
-      await pause(100, ctx.signal);
-      continue;
-    }
-    ctx.tally.connected(cls);
+    const conn = await openConnection(ctx, cls);
+    if (conn === null) continue;
     await probe(ctx, cls, conn, refused, afterValid);
     conn.destroy();
     await pause(between(20, 60), ctx.signal);

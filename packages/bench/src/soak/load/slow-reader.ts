@@ -1,5 +1,5 @@
-import { between, pause, SoakConnection } from './connection.js';
-import { helloMismatch, recordLoss, requestHead, RESPONSE_TIMEOUT_MS, type LoadContext } from './context.js';
+import { between, SoakConnection } from './connection.js';
+import { openConnection, helloMismatch, recordLoss, requestHead, RESPONSE_TIMEOUT_MS, type LoadContext } from './context.js';
 
 const CLS = 'slow-reader';
 /** Requests pipelined per connection: about 1 MB of answers, more than loopback buffers take, so the server meets backpressure. */
@@ -15,15 +15,8 @@ const STALL_MS = 2_000;
  */
 export async function slowReader(ctx: LoadContext): Promise<void> {
   while (!ctx.signal.aborted) {
-    let conn: SoakConnection;
-    try {
-      conn = await SoakConnection.open(ctx.target);
-    } catch (error) {
-      recordLoss(ctx, CLS, error);
-      await pause(100, ctx.signal);
-      continue;
-    }
-    ctx.tally.connected(CLS);
+    const conn = await openConnection(ctx, CLS);
+    if (conn === null) continue;
     await readSlowly(ctx, conn);
     conn.destroy();
   }

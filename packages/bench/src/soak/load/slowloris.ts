@@ -1,5 +1,5 @@
-import { pause, SoakConnection, within } from './connection.js';
-import { recordLoss, type LoadContext } from './context.js';
+import { SoakConnection, within } from './connection.js';
+import { openConnection, type LoadContext } from './context.js';
 
 const CLS = 'slowloris';
 const TRICKLE_MS = 300;
@@ -16,15 +16,8 @@ import type { CloseTimes } from './close-times.js';
  */
 export async function slowlorisClient(ctx: LoadContext, times: CloseTimes): Promise<void> {
   while (!ctx.signal.aborted) {
-    let conn: SoakConnection;
-    try {
-      conn = await SoakConnection.open(ctx.target);
-    } catch (error) {
-      recordLoss(ctx, CLS, error);
-      await pause(100, ctx.signal);
-      continue;
-    }
-    ctx.tally.connected(CLS);
+    const conn = await openConnection(ctx, CLS);
+    if (conn === null) continue;
     await trickle(ctx, conn, times);
     conn.destroy();
   }
