@@ -110,12 +110,37 @@ const REG_NAME = (() => {
   return table;
 })();
 
-/** Inside an IP-literal's brackets: IPv6address and IPvFuture ("v" HEXDIG "." ...) bytes. */
-const IP_LITERAL = (() => {
+/** IPvFuture's tail: 1*( unreserved / sub-delims / ":" ). */
+const IP_FUTURE = (() => {
   const table = REG_NAME.slice();
   table[0x3a] = 1; // ':'
   return table;
 })();
+
+/**
+ * RFC 3986 3.2.2, inside the brackets, by shape as the net parser checks it: IPv6 characters
+ * (HEXDIG, ":", ".") with at least one ":", or IPvFuture, "v" 1*HEXDIG "." 1*( ... ).
+ */
+function validIpLiteral(host: string, start: number, end: number): boolean {
+  if (start === end) return false;
+  if ((host.charCodeAt(start) | 0x20) === 0x76 /* v */) {
+    const dot = host.indexOf('.', start);
+    if (dot === -1 || dot >= end - 1 || dot === start + 1) return false;
+    for (let i = start + 1; i < dot; i++) if (!HEX(host.charCodeAt(i))) return false;
+    for (let i = dot + 1; i < end; i++) {
+      const c = host.charCodeAt(i);
+      if (c > 0x7f || IP_FUTURE[c] === 0) return false;
+    }
+    return true;
+  }
+  let colons = 0;
+  for (let i = start; i < end; i++) {
+    const c = host.charCodeAt(i);
+    if (c === 0x3a) colons++;
+    else if (c !== 0x2e && !HEX(c)) return false;
+  }
+  return colons > 0;
+}
 
 /**
  * RFC 9112 3.2: Host = uri-host [ ":" port ] (RFC 3986 3.2.2, 3.2.3), and a server MUST answer 400
@@ -126,14 +151,9 @@ export function validHost(host: string): boolean {
   const length = host.length;
   let i = 0;
   if (length > 0 && host.charCodeAt(0) === 0x5b /* [ */) {
-    i = 1;
-    while (i < length && host.charCodeAt(i) !== 0x5d /* ] */) {
-      const c = host.charCodeAt(i);
-      if (c > 0x7f || IP_LITERAL[c] === 0) return false;
-      i++;
-    }
-    if (i === length || i === 1) return false;
-    i++;
+    const close = host.indexOf(']');
+    if (close === -1 || !validIpLiteral(host, 1, close)) return false;
+    i = close + 1;
   } else {
     while (i < length) {
       const c = host.charCodeAt(i);

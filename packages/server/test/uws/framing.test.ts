@@ -322,11 +322,44 @@ describe('uws/framing on a WebSocket route', function () {
 });
 
 describe('uws/framing validHost', () => {
-  it('takes uri-host [ ":" port ] and nothing else (RFC 9112 3.2, RFC 3986 3.2.2)', () => {
-    for (const host of ['', 'a', 'a:', 'a:1', 'localhost:8080', '10.0.0.1', '[::1]', '[v1.x]:1', '%7e', 'xn--bcher-kva.example']) {
+  it('takes uri-host [ ":" port ] and nothing else, IP-literals by the net parser\'s shape (RFC 9112 3.2, RFC 3986 3.2.2)', () => {
+    for (const host of [
+      '',
+      'a',
+      'a:',
+      'a:1',
+      'localhost:8080',
+      '10.0.0.1',
+      '[::1]',
+      '[2001:db8::1]:443',
+      '[::ffff:1.2.3.4]',
+      '[v1.x]:1',
+      '%7e',
+      'xn--bcher-kva.example',
+    ]) {
       expect(validHost(host), host).to.equal(true);
     }
-    for (const host of [' a', 'a b', 'a/b', 'a@b', 'a:1:2', 'a:1a', '[]', '[::1', '[::1]x', '[a/b]', '%', '%4g', 'é', 'a\tb']) {
+    for (const host of [
+      ' a',
+      'a b',
+      'a/b',
+      'a@b',
+      'a:1:2',
+      'a:1a',
+      '[]',
+      '[::1',
+      '[::1]x',
+      '[a/b]',
+      '[example]',
+      '[v1]',
+      '[v.x]',
+      '[vz.x]',
+      '[1.2.3.4]',
+      '%',
+      '%4g',
+      'é',
+      'a\tb',
+    ]) {
       expect(validHost(host), host).to.equal(false);
     }
   });
