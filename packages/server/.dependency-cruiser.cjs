@@ -5,10 +5,20 @@
 //   1  scheduler/        timer wheel, Scheduler, Task, Listener, transport
 //   2  http/, pubsub/    the engine-neutral handler API, the Engine interface; pub/sub types
 //   3  net/, uws/        the engines (neither imports the other)
+//      routing/, static/ handlers on the handler API alone: the router and error pages; serveStatic
+//                        (static may use routing's error pages, never the reverse; neither sees an engine)
 //   4  server.ts         createServer: picks an engine
 //   5  cluster/          serve: primary, workers
 //   6  index.ts, entries/  the public entries
-const floors = [['errors', 'util'], ['scheduler'], ['http', 'pubsub'], ['net', 'uws'], ['server'], ['cluster'], ['index', 'entries']];
+const floors = [
+  ['errors', 'util'],
+  ['scheduler'],
+  ['http', 'pubsub'],
+  ['net', 'uws', 'routing', 'static'],
+  ['server'],
+  ['cluster'],
+  ['index', 'entries'],
+];
 const unit = (name) => `^src/${name}(\\.ts$|/)`;
 const any = (names) => `^src/(${names.join('|')})(\\.ts$|/)`;
 
@@ -33,6 +43,22 @@ const forbidden = [
     comment: 'The net and uws engines share only the floors below them.',
     from: { path: unit('uws') },
     to: { path: unit('net') },
+  },
+  ...['routing', 'static'].flatMap((handlers) =>
+    ['net', 'uws'].map((engine) => ({
+      name: 'handlers-apart-from-engines',
+      severity: 'error',
+      comment: 'The router and serveStatic run on every engine: they see only the handler API.',
+      from: { path: unit(handlers) },
+      to: { path: unit(engine) },
+    })),
+  ),
+  {
+    name: 'static-above-routing',
+    severity: 'error',
+    comment: "serveStatic may use the router's error pages; the router never imports serveStatic.",
+    from: { path: unit('routing') },
+    to: { path: unit('static') },
   },
   {
     name: 'http-apart-from-pubsub',

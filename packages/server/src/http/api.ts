@@ -45,6 +45,22 @@ export interface HttpRequest extends AsyncIterable<Buffer> {
   json<T = unknown>(options?: BodyReadOptions): Promise<T>;
   /** Trailer fields of a chunked body, once it has been read; otherwise empty. */
   readonly trailers: readonly string[];
+  /**
+   * The path parameters of the route that matched ('/users/:id' gives `{ id }`), each
+   * percent-decoded once; a trailing `*` puts the rest of the path under '*'. Empty until a
+   * router matches. Written by the router.
+   */
+  params: Readonly<Record<string, string>>;
+  /**
+   * The pattern of the route that matched, mount prefixes included ('/api/users/:id'), or
+   * undefined while none has. Observers label by it (never by the raw path). Written by the router.
+   */
+  route: string | undefined;
+  /**
+   * The prefix that the routers above a mounted handler matched ('/api'), '' when nothing is
+   * mounted: the handler's own part of the path is `path.slice(basePath.length)`. Written by the router.
+   */
+  basePath: string;
 }
 
 export type HeaderValue = string | number | readonly string[];

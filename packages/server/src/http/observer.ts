@@ -18,6 +18,11 @@ export interface ExchangeRecord {
   readonly target: string;
   readonly httpVersion: string;
   readonly remoteAddress: string;
+  /**
+   * The pattern of the route that matched ('/users/:id'), once a router has matched one; else
+   * undefined. Label metrics by this, never by the raw target.
+   */
+  readonly route: string | undefined;
   /** `performance.now()` when the head was parsed. */
   readonly startTime: number;
   /** The status sent (or being sent); 0 until the head is written. */
@@ -38,6 +43,8 @@ export interface RequestFacts {
   readonly target: string;
   readonly httpVersion: string;
   readonly remoteAddress: string;
+  /** Written by a router during the exchange; a plain field on every engine, so readable to the end. */
+  readonly route: string | undefined;
 }
 
 export interface ExchangeObserver {
@@ -87,7 +94,9 @@ export class ObservedExchange implements ExchangeRecord {
   error: unknown = undefined;
   private settled = false;
   /** The request while `started` runs (read only if a hook asks); a copy once the record is kept. */
-  private facts: RequestFacts;
+  private facts: Omit<RequestFacts, 'route'>;
+  /** The request itself, for `route`: a router writes it after `started`. */
+  private readonly routed: Pick<RequestFacts, 'route'>;
 
   /** Tells `started`; then `keep()` if the record outlives the call, as the engine's request may not. */
   constructor(
@@ -97,6 +106,7 @@ export class ObservedExchange implements ExchangeRecord {
     request: RequestFacts,
   ) {
     this.facts = request;
+    this.routed = request;
     this.tell(observer.started);
   }
 
@@ -114,6 +124,10 @@ export class ObservedExchange implements ExchangeRecord {
 
   get remoteAddress(): string {
     return this.facts.remoteAddress;
+  }
+
+  get route(): string | undefined {
+    return this.routed.route;
   }
 
   /** Copies the request's fields, for an engine whose request dies with its callback (uws). */

@@ -1,6 +1,7 @@
 import type { HttpRequest } from '../http/api.js';
 import { fieldStrings, type RawFields } from './parser.js';
-import { RequestBody, type BodyOwner } from '../http/request-body.js';
+import type { BodyOwner } from '../http/request-body.js';
+import { RequestBase } from '../http/request-base.js';
 import { buildHeaderRecord } from '../http/header-record.js';
 
 /** What a request needs from the connection that received it. */
@@ -14,7 +15,7 @@ export interface RequestOwner extends BodyOwner {
  * first use. The body arrives as views of the socket's reads, queued for the reader, with the
  * socket paused while the reader is more than `bodyHighWaterMark` behind.
  */
-export class NetRequest extends RequestBody implements HttpRequest {
+export class NetRequest extends RequestBase implements HttpRequest {
   readonly httpVersion: '1.0' | '1.1';
   private pathPart: string | undefined;
   private queryPart = '';

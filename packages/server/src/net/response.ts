@@ -90,7 +90,9 @@ export class NetResponse extends ResponseBase {
     if (!this.sentHead) {
       // The whole response at once: head and body in one write, with the exact length.
       const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-      const head = this.buildHead(length);
+      // RFC 9110 9.3.2: a HEAD answer may report the length GET would send, as declared.
+      const declared = this.headers?.declaredLength ?? -1;
+      const head = this.buildHead(this.isHead && length === 0 && declared >= 0 ? declared : length);
       this.done = true;
       if (length === 0 || this.framing === Framing.None) this.owner.writeResponse(this, head);
       else if (typeof body === 'string') this.owner.writeResponse(this, head + body);

@@ -2,7 +2,8 @@
 import type { HttpRequest as NativeRequest, HttpResponse as NativeResponse } from 'uws-node18-23';
 import { PercoreError } from '../errors.js';
 import type { HttpRequest } from '../http/api.js';
-import { RequestBody, type BodyOwner } from '../http/request-body.js';
+import type { BodyOwner } from '../http/request-body.js';
+import { RequestBase } from '../http/request-base.js';
 import { buildHeaderRecord } from '../http/header-record.js';
 
 /** What a uWS request needs from its exchange to receive a body. */
@@ -21,7 +22,7 @@ export interface UwsBodyOwner extends BodyOwner {
  * returns (`capture`); after a synchronous end, a field nobody read is gone, and reading it
  * throws PERCORE_ERR_REQUEST_EXPIRED rather than touching freed memory.
  */
-export class UwsRequest extends RequestBody implements HttpRequest {
+export class UwsRequest extends RequestBase implements HttpRequest {
   readonly httpVersion = '1.1' as const;
   private native: NativeRequest | null;
   private nativeResponse: NativeResponse | null;

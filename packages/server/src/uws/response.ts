@@ -130,8 +130,9 @@ export class UwsResponse extends ResponseBase {
       // Only a whole small body ends through end(body, closing), where uWS writes Connection: close
       // itself; every other way announces it in the head (see writeHead).
       const uwsCloses = first && !noBody && bytes <= LARGE_BODY;
-      // RFC 9110 9.3.2: HEAD gets the length GET would have, without content.
-      if (first) this.writeHead(bytes, closing, closing && !uwsCloses);
+      // RFC 9110 9.3.2: HEAD gets the length GET would have (the declared one, if any), without content.
+      const declared = this.headers?.declaredLength ?? -1;
+      if (first) this.writeHead(this.isHead && bytes === 0 && declared >= 0 ? declared : bytes, closing, closing && !uwsCloses);
       if (noBody) {
         // uWS 20.51.4: endWithoutBody(length) with length > 0 leaves the response pending (it waits
         // for `length` body bytes), and endWithoutBody(undefined, close) sends Content-Length

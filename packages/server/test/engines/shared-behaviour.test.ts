@@ -215,6 +215,19 @@ for (const engine of ENGINES) {
         expect(next!.text).to.equal('after');
       });
 
+      it('answers a HEAD ended without a body with the declared Content-Length, and keeps the connection', async function () {
+        // As a file server does: it declares the file's size and sends nothing (RFC 9110 9.3.2).
+        const server = await start((_req, res) => {
+          res.setHeader('Content-Length', 4321);
+          res.end();
+        });
+        const client = await server.connect();
+        await client.write('HEAD / HTTP/1.1\r\nHost: t\r\n\r\n' + 'HEAD / HTTP/1.1\r\nHost: t\r\n\r\n');
+        const [first, second] = await client.readResponses(2, ['HEAD', 'HEAD']);
+        expect(first!.headers['content-length']).to.equal('4321');
+        expect(second!.headers['content-length']).to.equal('4321');
+      });
+
       it('sends no body with 204, even when the handler gives one, and keeps the connection', async function () {
         const server = await start((req, res) => {
           if (req.path === '/204') res.status = 204;
