@@ -72,6 +72,13 @@ export const errorCatalog = {
   ),
   PERCORE_ERR_UPGRADE_UNSUPPORTED: spec(0, 'This engine cannot hand a connection over to another protocol'),
 
+  // Routing and static files
+  PERCORE_ERR_INVALID_ROUTE: spec(0, 'A route pattern is invalid or conflicts with one already registered'),
+  PERCORE_ERR_NOT_FOUND: spec(404, 'No route or file matches the path'),
+  PERCORE_ERR_METHOD_NOT_ALLOWED: spec(405, 'The path exists, but not for this method'),
+  PERCORE_ERR_PARAM_TOO_LONG: spec(414, 'A path parameter is longer than the configured limit'),
+  PERCORE_ERR_INVALID_PATH: spec(400, 'The path holds a malformed percent-encoding, a NUL or an encoded separator'),
+
   // Cluster
   PERCORE_ERR_LISTEN_FAILED: spec(0, 'The server could not listen'),
   PERCORE_ERR_WORKER_DIED: spec(0, 'A worker died unexpectedly and is being replaced'),
