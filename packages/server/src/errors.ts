@@ -78,6 +78,7 @@ export const errorCatalog = {
   PERCORE_ERR_METHOD_NOT_ALLOWED: spec(405, 'The path exists, but not for this method'),
   PERCORE_ERR_PARAM_TOO_LONG: spec(414, 'A path parameter is longer than the configured limit'),
   PERCORE_ERR_INVALID_PATH: spec(400, 'The path holds a malformed percent-encoding, a NUL or an encoded separator'),
+  PERCORE_ERR_FILE_CHANGED: spec(500, 'A file changed while it was being sent; the connection was cut'),
 
   // Cluster
   PERCORE_ERR_LISTEN_FAILED: spec(0, 'The server could not listen'),
