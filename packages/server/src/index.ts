@@ -19,6 +19,10 @@ export type { BodyReadOptions, Handler, HeaderValue, HttpRequest, HttpResponse }
 export { behindLoadBalancer, noTimeouts, type HttpLimits, type HttpOptions, type HttpTimeouts } from './http/options.js';
 export type { ExchangeObserver, ExchangeRecord } from './http/observer.js';
 
+// Routing and error pages
+export { Router, type RouteMatch, type RouterOptions } from './routing/router.js';
+export { sendErrorPage, type ErrorPage, type ErrorPages } from './routing/error-pages.js';
+
 // Errors
 export { errorCatalog, isPercoreError, PercoreError, statusForError, type ErrorCode } from './errors.js';
 
