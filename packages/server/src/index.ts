@@ -22,6 +22,8 @@ export type { ExchangeObserver, ExchangeRecord } from './http/observer.js';
 // Routing and error pages
 export { Router, type RouteMatch, type RouterOptions } from './routing/router.js';
 export { sendErrorPage, type ErrorPage, type ErrorPages } from './routing/error-pages.js';
+export { serveStatic, type ServeStaticOptions } from './static/serve-static.js';
+export type { StaticCacheOptions, StaticOptions } from './static/options.js';
 
 // Errors
 export { errorCatalog, isPercoreError, PercoreError, statusForError, type ErrorCode } from './errors.js';
