@@ -3,6 +3,11 @@ import { parseArgs } from 'node:util';
 import { extraServer, findServer, SERVERS, TABLE_SERVERS, type ServerSpec } from './servers.js';
 import type { BenchOptions } from './runner.js';
 import { ROWS } from './tools.js';
+import { BENCH_FILES } from './files.js';
+
+const FILE_SERVERS = SERVERS.filter((s) => s.servesFiles)
+  .map((s) => s.id)
+  .join(', ');
 
 /** `pnpm bench`: Hellepoll's table, written to results/. `pnpm bench compare`: a focused side-by-side table. */
 export type Mode = 'table' | 'compare';
@@ -10,7 +15,17 @@ export type Mode = 'table' | 'compare';
 /** What to run, as the command line says: the runner's own settings, and where to pin and write. */
 export interface BenchCommand extends Pick<
   BenchOptions,
-  'servers' | 'rows' | 'rounds' | 'durationSeconds' | 'connections' | 'workers' | 'warmupSeconds' | 'requests' | 'requestsClose'
+  | 'servers'
+  | 'rows'
+  | 'rounds'
+  | 'durationSeconds'
+  | 'connections'
+  | 'workers'
+  | 'warmupSeconds'
+  | 'requests'
+  | 'requestsClose'
+  | 'path'
+  | 'status'
 > {
   mode: Mode;
   /** taskset CPU lists for the servers and for the load generators (this process and its tools). */
@@ -37,6 +52,8 @@ export const OPTIONS = {
   requests: { type: 'string' },
   'requests-close': { type: 'string' },
   'extra-server': { type: 'string', multiple: true },
+  path: { type: 'string' },
+  status: { type: 'string' },
   pin: { type: 'boolean' },
   'server-cpus': { type: 'string' },
   'client-cpus': { type: 'string' },
@@ -54,6 +71,7 @@ export function usage(cores = availableParallelism()): string {
   return `Usage: pnpm bench [options]            Hellepoll's table: every server x every row
        pnpm bench compare [options]    a focused comparison of chosen servers
        pnpm bench soak [options]       a bounded soak of the cluster (pnpm bench soak --help)
+       pnpm bench routing [options]    percore's Router against find-my-way, in process (pnpm bench routing --help)
 
 pnpm bench measures hello world on every server side by side with ab, wrk and autocannon at
 -c25, interleaved over rounds (the order alternates each round), and writes
@@ -68,6 +86,11 @@ ${wrap(`--servers <list>        servers, in column order. Table default: ${ids(T
   --extra-server <n=cmd>  also run COMMAND (under sh) as server NAME; {port} and {workers} are
                           replaced (the port is appended without {port}), PORT is set; repeatable
 ${wrap(`--tools <list>          rows, or tools for all their rows: ${ROWS.map((r) => r.id).join(', ')}; ab, wrk, autocannon. Compare default: ${COMPARE_TOOLS}`)}
+  --path <path>           the request path every tool asks for (default /): the file servers
+                          (${FILE_SERVERS}) serve ${BENCH_FILES.map((f) => `/${f.name}`).join(' and ')}, written to a temp dir for the run
+  --status <code>         the status the path must answer (default 200; checked once before the
+                          load); with a non-2xx status every response counts, e.g. --status 404
+                          for a missing path (ab and wrk only)
   --rounds <n>            interleaved rounds; cells show the median (default 3)
   --duration <s>          seconds per cell (default 5)
   --connections <n>       concurrent connections (default 25)
@@ -176,6 +199,12 @@ export function parseCli(argv: string[], cores = availableParallelism()): Parsed
     serverCpus = serverCpusWhenPinned(cores);
   }
 
+  const path = values.path;
+  if (path !== undefined && !/^\/[\x21-\x7e]*$/.test(path)) throw new UsageError(`--path takes a path starting with /, got "${path}"`);
+  const status = values.status === undefined ? undefined : Number(values.status);
+  if (status !== undefined && !(Number.isInteger(status) && status >= 100 && status <= 599)) {
+    throw new UsageError(`--status takes an HTTP status code (100-599), got "${values.status}"`);
+  }
   const requests = positive(values.requests, '--requests');
   const requestsClose = positive(values['requests-close'], '--requests-close');
   return {
@@ -192,6 +221,8 @@ export function parseCli(argv: string[], cores = availableParallelism()): Parsed
       ...(requestsClose !== undefined ? { requestsClose: Math.round(requestsClose) } : {}),
       ...(serverCpus !== undefined ? { serverCpus } : {}),
       ...(clientCpus !== undefined ? { clientCpus } : {}),
+      ...(path !== undefined ? { path } : {}),
+      ...(status !== undefined ? { status } : {}),
       ...(values.json !== undefined ? { json: values.json } : {}),
       ...(values.out !== undefined ? { out: values.out } : {}),
     },

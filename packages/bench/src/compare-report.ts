@@ -24,6 +24,8 @@ export function renderComparison(run: BenchRun): string {
   const pinned = run.pinning
     ? ` Servers on CPUs ${run.pinning.server ?? 'any'}, load generators on CPUs ${run.pinning.client ?? 'any'}.`
     : ' Not pinned.';
+  if (run.path !== undefined) load.push(`GET ${run.path}`);
+  if (run.status !== undefined) load.push(`every response counted (each a ${run.status}, checked first)`);
   const lines = [
     `Node ${m.node}, ${m.cpuModel}, ${m.cores} cores, ${run.date.slice(0, 10)}. ${run.rounds} rounds, interleaved; ${load.join(', ')}.${pinned}`,
     `Cells: median req/s (min-max), server CPU (100% = one core), ratio to ${run.servers[0]?.label ?? 'the first server'}.`,
@@ -47,6 +49,41 @@ export function renderComparison(run: BenchRun): string {
     lines.push(`| ${cellText(row.label)} | ${texts.join(' | ')} |`);
   }
   if (saturated) lines.push('', `${SATURATION_MARK} the load generator used most of a core: the figure is bound by the client.`);
+  const perRound = roundRatios(run);
+  if (perRound.length > 0) {
+    lines.push('', `Per-round ratios to ${run.servers[0]!.label} (round 1, 2, ...; each against the same round's figure):`, '');
+    for (const { row, server, ratios } of perRound) {
+      lines.push(`- ${cellText(row)}, ${cellText(server)}: ${ratios.map((r) => (r === null ? 'n/a' : r.toFixed(3))).join(', ')}`);
+    }
+  }
   lines.push('', `Command: \`${run.command}\``);
   return lines.join('\n');
+}
+
+export interface RoundRatios {
+  row: string;
+  server: string;
+  /** Per round: this server's req/s over the first server's in the same round and row; null if either is missing. */
+  ratios: (number | null)[];
+}
+
+/** Every server after the first, against the first, round by round (rounds are interleaved, so each pair ran close in time). */
+export function roundRatios(run: BenchRun): RoundRatios[] {
+  const first = run.servers[0];
+  if (first === undefined) return [];
+  const rps = (row: string, server: string, round: number) =>
+    run.measurements.find((m) => m.row === row && m.server === server && m.round === round)?.result?.requestsPerSecond ?? null;
+  const out: RoundRatios[] = [];
+  for (const row of run.rows) {
+    for (const server of run.servers.slice(1)) {
+      const ratios: (number | null)[] = [];
+      for (let round = 1; round <= run.rounds; round++) {
+        const a = rps(row.id, server.id, round);
+        const b = rps(row.id, first.id, round);
+        ratios.push(a === null || b === null || b === 0 ? null : a / b);
+      }
+      if (ratios.some((r) => r !== null)) out.push({ row: row.label, server: server.label, ratios });
+    }
+  }
+  return out;
 }

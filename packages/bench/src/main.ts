@@ -29,6 +29,12 @@ if (soakArgs[0] === 'soak') {
   process.exit(await soakMain(soakArgs.slice(1), `pnpm bench ${soakArgs.map(shellWord).join(' ')}`));
 }
 
+// `pnpm bench routing`: the in-process router microbenchmark (routing/cli.ts).
+if (soakArgs[0] === 'routing') {
+  const { routingMain } = await import('./routing/main.js');
+  process.exit(await routingMain(soakArgs.slice(1), `pnpm bench ${soakArgs.map(shellWord).join(' ')}`));
+}
+
 let parsed: Parsed;
 try {
   parsed = parseCli(process.argv.slice(2));
@@ -84,6 +90,8 @@ const run = await runBench({
   baseline: options.mode === 'compare' ? options.servers[0]!.id : 'node-http',
   requests: options.requests,
   requestsClose: options.requestsClose,
+  path: options.path,
+  status: options.status,
   ...(pinned ? { pinning: { server: options.serverCpus, client: options.clientCpus } } : {}),
   progress: (line) => process.stderr.write(`${line}\n`),
 });

@@ -13,8 +13,10 @@ import type { ToolResult } from './types.js';
  * the first response was a non-2xx: then they are not counted again, and
  *   successes = complete - non2xx - (connect + receive + exceptions).
  * Otherwise successes = complete - failed.
+ * With `anyStatus` every response counts whatever its status (the 404 rows, where the runner
+ * checked the status first): every answer is alike there, so successes = complete - failed.
  */
-export function parseAb(output: string): ToolResult {
+export function parseAb(output: string, anyStatus = false): ToolResult {
   const timedOut = /apr_pollset_poll: The timeout specified has expired/.exec(output);
   if (timedOut) {
     const done = /Total of (\d+) requests completed/.exec(output);
@@ -34,13 +36,13 @@ export function parseAb(output: string): ToolResult {
   // Present only when failed > 0.
   const kinds = /\(Connect: (\d+), Receive: (\d+), Length: (\d+), Exceptions: (\d+)\)/.exec(output);
   const transport = kinds ? Number(kinds[1]) + Number(kinds[2]) + Number(kinds[4]) : failed;
-  const lost = non2xx > 0 ? non2xx + transport : failed;
+  const lost = non2xx > 0 && !anyStatus ? non2xx + transport : failed;
   const successes = Math.max(0, complete - lost);
 
   return {
     requestsPerSecond: complete > 0 ? (rps * successes) / complete : 0,
     completed: successes,
-    errors: non2xx > 0 ? transport : failed,
+    errors: non2xx > 0 && !anyStatus ? transport : failed,
     timeouts: 0,
     non2xx,
     latencyP50Ms: percentile(output, 50),

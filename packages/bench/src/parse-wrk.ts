@@ -5,8 +5,9 @@ import type { ToolResult } from './types.js';
  * scaled by successes / requests, successes = requests - non-2xx. wrk's "Non-2xx or 3xx responses"
  * counts statuses >= 400 only, so a 3xx passes as a success. Socket errors (connect, read, write)
  * become `errors`; their timeouts, `timeouts`. Percentiles exist only with --latency, else null.
+ * With `anyStatus` every response counts (the 404 rows, where the runner checked the status first).
  */
-export function parseWrk(output: string): ToolResult {
+export function parseWrk(output: string, anyStatus = false): ToolResult {
   const rpsMatch = /^Requests\/sec:\s+([\d.]+)/m.exec(output);
   const totalMatch = /^\s*(\d+) requests in /m.exec(output);
   if (!rpsMatch || !totalMatch) {
@@ -21,7 +22,7 @@ export function parseWrk(output: string): ToolResult {
   const non2xxMatch = /Non-2xx or 3xx responses:\s+(\d+)/.exec(output);
   const non2xx = non2xxMatch ? Number(non2xxMatch[1]) : 0;
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-  const successes = Math.max(0, total - non2xx);
+  const successes = anyStatus ? total : Math.max(0, total - non2xx);
 
   return {
     requestsPerSecond: total > 0 ? (rps * successes) / total : 0,

@@ -1,6 +1,7 @@
 import { hostname, availableParallelism, cpus, release, platform } from 'node:os';
 import autocannon from 'autocannon';
 import { treeCpuSeconds } from './cpu.js';
+import { makeFileSet, type FileSet } from './files.js';
 import { startServer, stopAllServers, type RunningServer, type ServerSpec } from './servers.js';
 import { toolMissing, toolVersions, type RowSpec } from './tools.js';
 import type { BenchRun, Measurement } from './types.js';
@@ -23,6 +24,10 @@ export interface BenchOptions {
   requestsClose?: number;
   /** taskset CPU lists: the servers are started on `server`; `client` is recorded (main pins itself). */
   pinning?: { server?: string; client?: string };
+  /** The request path every tool asks for (default /). */
+  path?: string;
+  /** The status the path must answer with (default 200); any other makes the server's cells n/a. */
+  status?: number;
   /** One line of progress at a time. */
   progress: (line: string) => void;
 }
@@ -56,12 +61,20 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       ? { requests: { keepAlive: options.requests, close: options.requestsClose } }
       : {}),
     ...(options.pinning !== undefined ? { pinning: options.pinning } : {}),
+    ...(options.path !== undefined && options.path !== '/' ? { path: options.path } : {}),
+    ...(options.status !== undefined && options.status !== 200 ? { status: options.status } : {}),
     measurements: [],
   };
+  const status = options.status ?? 200;
+  // A non-2xx status is what the row measures (the 404 path): every response counts, and
+  // autocannon, which counts 2xx only, cannot say.
+  const anyStatus = status < 200 || status > 299;
 
   const started = new Map<string, RunningServer>();
   const unavailable = new Map<string, string>();
+  let files: FileSet | undefined;
   try {
+    if (servers.some((spec) => spec.servesFiles)) files = makeFileSet();
     for (const spec of servers) {
       const reason = spec.unavailable();
       if (reason !== null) {
@@ -70,9 +83,17 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         continue;
       }
       try {
-        const server = await startServer(spec, workers, options.pinning?.server);
+        const server = await startServer(spec, workers, options.pinning?.server, files);
         started.set(spec.id, server);
-        if (options.warmupSeconds > 0) await autocannon({ url: server.url, connections, duration: options.warmupSeconds });
+        const url = targetUrl(server.url, options.path);
+        const answered = await statusOf(url);
+        if (answered !== status) {
+          const reason = `answered ${answered} at ${options.path ?? '/'}, expected ${status}`;
+          unavailable.set(spec.id, reason);
+          options.progress(`skipping ${spec.label}: ${reason}`);
+          continue;
+        }
+        if (options.warmupSeconds > 0) await autocannon({ url, connections, duration: options.warmupSeconds });
       } catch (error) {
         unavailable.set(spec.id, (error as Error).message);
         options.progress(`skipping ${spec.label}: ${(error as Error).message}`);
@@ -88,7 +109,11 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         const order = round % 2 === 1 ? servers : [...servers].reverse();
         for (const spec of order) {
           done++;
-          const reason = unavailable.get(spec.id) ?? toolMissing(row.tool) ?? (row.http10 ? (spec.http11Only ?? null) : null);
+          const reason =
+            unavailable.get(spec.id) ??
+            toolMissing(row.tool) ??
+            (row.http10 ? (spec.http11Only ?? null) : null) ??
+            (anyStatus && row.tool === 'autocannon' ? `autocannon counts 2xx answers only; this path answers ${status}` : null);
           const server = started.get(spec.id);
           if (reason !== null || server === undefined) {
             run.measurements.push({
@@ -102,7 +127,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
             });
             continue;
           }
-          const measurement = await measure(server, row, round, options);
+          const measurement = await measure(server, row, round, { ...options, anyStatus });
           run.measurements.push(measurement);
           measured++;
           measuredSeconds += durationSeconds;
@@ -120,16 +145,38 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
   } finally {
     await Promise.all([...started.values()].map((server) => server.stop()));
     stopAllServers();
+    files?.remove();
   }
   return run;
 }
 
-async function measure(server: RunningServer, row: RowSpec, round: number, options: BenchOptions): Promise<Measurement> {
+/** The server's URL with the request path (one leading slash). */
+export function targetUrl(serverUrl: string, path = '/'): string {
+  return `${serverUrl.replace(/\/$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+/** The status a GET of `url` answers with (the body read and dropped), or 0 if there is no answer. */
+async function statusOf(url: string): Promise<number> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    await response.arrayBuffer();
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
+async function measure(
+  server: RunningServer,
+  row: RowSpec,
+  round: number,
+  options: BenchOptions & { anyStatus: boolean },
+): Promise<Measurement> {
   const before = treeCpuSeconds(server.child.pid!);
   const startedAt = performance.now();
   try {
-    const { durationSeconds, connections, requests, requestsClose } = options;
-    const outcome = await row.run(server.url, { durationSeconds, connections, requests, requestsClose });
+    const { durationSeconds, connections, requests, requestsClose, anyStatus } = options;
+    const outcome = await row.run(targetUrl(server.url, options.path), { durationSeconds, connections, requests, requestsClose, anyStatus });
     const seconds = (performance.now() - startedAt) / 1000;
     const serverCpu = (treeCpuSeconds(server.child.pid!) - before) / seconds;
     return { server: server.spec.id, row: row.id, round, result: outcome.result, serverCpu, clientCpu: outcome.clientCpu };

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import type { FileSet } from './files.js';
+import { nginxMissing, nginxStaticCommand } from './nginx.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const baselines = `${root}benchmarks/baselines/`;
@@ -12,8 +14,8 @@ const hello = `${root}packages/hello/dist/main.js`;
 export interface ServerSpec {
   id: string;
   label: string;
-  /** The command line, given its port and the worker count. */
-  command(port: number, workers: number): string[];
+  /** The command line, given its port, the worker count, and the run's file set (for `servesFiles`). */
+  command(port: number, workers: number, files?: FileSet): string[];
   /** Why it cannot run here (and how to fix that), or null. */
   unavailable(): string | null;
   /** Speaks HTTP/1.1 only: ab (HTTP/1.0) gets n/a with this reason. */
@@ -28,6 +30,8 @@ export interface ServerSpec {
   extra?: boolean;
   /** Added to the environment it starts with. */
   env?: Readonly<Record<string, string>>;
+  /** Serves the run's file set (files.ts): the runner writes it first and passes it to `command`. */
+  servesFiles?: boolean;
 }
 
 const UWS_HTTP10 = 'uWebSockets.js answers HTTP/1.0 with 505';
@@ -37,6 +41,12 @@ export const PYTHON = '/usr/bin/python3';
 
 function nodeScript(script: string, ...args: string[]): string[] {
   return [process.execPath, script, ...args];
+}
+
+/** The file set's root, which a file server's command needs. */
+function rootOf(files: FileSet | undefined): FileSet {
+  if (files === undefined) throw new Error('this server serves the bench files: start it with a file set');
+  return files;
 }
 
 function tornadoMissing(): string | null {
@@ -154,6 +164,76 @@ export const SERVERS: ServerSpec[] = [
     http11Only: UWS_HTTP10,
     singleProcess: true,
   },
+  // Static files (issue 11): each serves the run's file set (1k.bin, 1m.bin) on one process.
+  {
+    id: 'nginx-static',
+    label: 'nginx, 1 worker, sendfile on',
+    command: (port, _workers, files) => nginxStaticCommand(rootOf(files).dir, rootOf(files).root, port, false),
+    unavailable: nginxMissing,
+    singleProcess: true,
+    servesFiles: true,
+  },
+  {
+    id: 'nginx-static-ofc',
+    label: 'nginx, 1 worker, sendfile on, open_file_cache',
+    command: (port, _workers, files) => nginxStaticCommand(rootOf(files).dir, rootOf(files).root, port, true),
+    unavailable: nginxMissing,
+    singleProcess: true,
+    servesFiles: true,
+  },
+  {
+    id: 'sirv',
+    label: 'sirv 3.0.2 on node:http',
+    command: (port, _workers, files) => nodeScript(`${baselines}sirv-static.mjs`, String(port), rootOf(files).root),
+    unavailable: () => null,
+    singleProcess: true,
+    servesFiles: true,
+  },
+  {
+    id: 'node-stat-static',
+    label: 'node:http, stat + createReadStream',
+    command: (port, _workers, files) => nodeScript(`${baselines}node-stat-static.mjs`, String(port), rootOf(files).root),
+    unavailable: () => null,
+    singleProcess: true,
+    servesFiles: true,
+  },
+  {
+    id: 'percore-net-static',
+    label: 'percore net serveStatic',
+    command: (port, _workers, files) => nodeScript(`${baselines}percore-static.mjs`, String(port), rootOf(files).root, 'net'),
+    unavailable: () => null,
+    singleProcess: true,
+    servesFiles: true,
+    percoreDist: true,
+  },
+  {
+    id: 'percore-uws-static',
+    label: 'percore uws serveStatic',
+    command: (port, _workers, files) => nodeScript(`${baselines}percore-static.mjs`, String(port), rootOf(files).root, 'uws'),
+    unavailable: uwsMissing,
+    http11Only: UWS_HTTP10,
+    singleProcess: true,
+    servesFiles: true,
+    percoreDist: true,
+  },
+  // Hello through a 10-route Router (GET /hello), beside percore-net-1 with --path /hello.
+  {
+    id: 'percore-net-router',
+    label: 'percore net, hello through a Router',
+    command: (port) => nodeScript(`${baselines}percore-router-hello.mjs`, String(port), 'net'),
+    unavailable: () => null,
+    singleProcess: true,
+    percoreDist: true,
+  },
+  {
+    id: 'percore-uws-router',
+    label: 'percore uws, hello through a Router',
+    command: (port) => nodeScript(`${baselines}percore-router-hello.mjs`, String(port), 'uws'),
+    unavailable: uwsMissing,
+    http11Only: UWS_HTTP10,
+    singleProcess: true,
+    percoreDist: true,
+  },
   {
     id: 'raw-net',
     label: 'raw node:net, no parsing',
@@ -209,8 +289,8 @@ export function extraServer(definition: string): ServerSpec | null {
 }
 
 /** The command line to spawn, with the port and workers, pinned to `cpus` with taskset when given. */
-export function launchCommand(spec: ServerSpec, port: number, workers: number, cpus?: string): string[] {
-  const command = spec.command(port, workers);
+export function launchCommand(spec: ServerSpec, port: number, workers: number, cpus?: string, files?: FileSet): string[] {
+  const command = spec.command(port, workers, files);
   return cpus === undefined ? command : ['taskset', '-c', cpus, ...command];
 }
 
@@ -249,10 +329,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts a server in its own process group (on `cpus`, if given) and waits until it answers (at most 20 s). */
-export async function startServer(spec: ServerSpec, workers: number, cpus?: string): Promise<RunningServer> {
+/**
+ * Starts a server in its own process group (on `cpus`, if given) and waits until it answers (at
+ * most 20 s): any HTTP answer at / will do, since a file server may have nothing there.
+ */
+export async function startServer(spec: ServerSpec, workers: number, cpus?: string, files?: FileSet): Promise<RunningServer> {
   const port = await freePort();
-  const [command, ...args] = launchCommand(spec, port, workers, cpus);
+  const [command, ...args] = launchCommand(spec, port, workers, cpus, files);
   let stderr = '';
   const env = { ...process.env, PORT: String(port), ...spec.env };
   const child = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env });
@@ -298,7 +381,7 @@ async function answers(url: string): Promise<boolean> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
     await response.arrayBuffer();
-    return response.ok;
+    return true;
   } catch {
     return false;
   }

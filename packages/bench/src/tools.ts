@@ -14,6 +14,8 @@ export interface RunOptions {
   requests?: number;
   /** ab without -k sends this many (-n) instead of running for the duration. */
   requestsClose?: number;
+  /** Count every response, whatever its status (the runner checked the path answers the expected one). */
+  anyStatus?: boolean;
 }
 
 /** ab's count or duration arguments: `-n N` when a count is given, else `-t S` (with a cap on -n). */
@@ -87,7 +89,7 @@ export const ROWS: RowSpec[] = [
     run: async (url, o) => {
       const load = abLoadArgs(o, false);
       const { stdout, clientCpu } = await runMeasured('ab', ['-q', '-c', String(o.connections), ...load.args, url], load.seconds);
-      return { result: parseAb(stdout), clientCpu };
+      return { result: parseAb(stdout, o.anyStatus), clientCpu };
     },
   },
   {
@@ -98,7 +100,7 @@ export const ROWS: RowSpec[] = [
     run: async (url, o) => {
       const load = abLoadArgs(o, true);
       const { stdout, clientCpu } = await runMeasured('ab', ['-q', '-k', '-c', String(o.connections), ...load.args, url], load.seconds);
-      return { result: parseAb(stdout), clientCpu };
+      return { result: parseAb(stdout, o.anyStatus), clientCpu };
     },
   },
   {
@@ -112,7 +114,7 @@ export const ROWS: RowSpec[] = [
         ['-t1', `-c${o.connections}`, `-d${o.durationSeconds}s`, '--latency', url],
         o.durationSeconds,
       );
-      return { result: parseWrk(stdout), clientCpu };
+      return { result: parseWrk(stdout, o.anyStatus), clientCpu };
     },
   },
   {

@@ -68,5 +68,9 @@ export interface BenchRun {
   requests?: { keepAlive?: number; close?: number };
   /** taskset CPU lists the servers and the load generators ran on, when pinned. */
   pinning?: { server?: string; client?: string };
+  /** The request path, when not /. */
+  path?: string;
+  /** The status every counted response had, when not 200 (e.g. 404: the missing-file rows). */
+  status?: number;
   measurements: Measurement[];
 }

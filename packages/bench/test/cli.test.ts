@@ -147,6 +147,36 @@ describe('bench command line', () => {
     });
   });
 
+  describe('paths, statuses and the file servers', () => {
+    it('--path sets the request path and --status the status it must answer; neither by default', () => {
+      const c = command(['compare', '--servers', 'nginx-static,percore-net-router', '--path', '/1k.bin', '--status', '404']);
+      expect(c).to.include({ path: '/1k.bin', status: 404 });
+      expect(ids(c)).to.deep.equal(['nginx-static', 'percore-net-router']);
+      const plain = command(['compare']);
+      expect(plain.path).to.equal(undefined);
+      expect(plain.status).to.equal(undefined);
+    });
+
+    it('refuses a path without its leading slash or with spaces, and a status outside 100-599', () => {
+      expect(usageError(['compare', '--path', '1k.bin'])).to.match(/--path takes a path starting with \//);
+      expect(usageError(['compare', '--path', '/a b'])).to.match(/--path/);
+      expect(usageError(['compare', '--status', '99'])).to.match(/--status takes an HTTP status code/);
+      expect(usageError(['compare', '--status', '404.5'])).to.match(/--status/);
+    });
+
+    it("gives the file servers the run's root, nginx its own generated config beside it", () => {
+      const files = { dir: '/tmp/run', root: '/tmp/run/root', remove: () => undefined };
+      for (const id of ['sirv', 'node-stat-static', 'percore-net-static', 'percore-uws-static']) {
+        const spec = findServer(id)!;
+        expect(spec.servesFiles, id).to.equal(true);
+        expect(spec.command(4000, 1, files), id).to.include('/tmp/run/root');
+        expect(() => spec.command(4000, 1), `${id} without a file set`).to.throw(/file set/);
+      }
+      expect(findServer('percore-uws-static')!.command(4000, 1, files).at(-1)).to.equal('uws');
+      expect(findServer('percore-net-router')!.servesFiles).to.equal(undefined);
+    });
+  });
+
   describe('pinning', () => {
     it('--pin puts the load generators on CPU 0 and the servers on the rest', () => {
       expect(command(['compare', '--pin'], 2)).to.include({ clientCpus: '0', serverCpus: '1' });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { renderComparison } from '../src/compare-report.js';
+import { renderComparison, roundRatios } from '../src/compare-report.js';
 import { sampleRun } from './sample-run.js';
 
 describe('renderComparison (pnpm bench compare)', () => {
@@ -27,5 +27,19 @@ describe('renderComparison (pnpm bench compare)', () => {
 
   it('says when nothing was pinned', () => {
     expect(renderComparison(sampleRun()).split('\n')[0]).to.match(/per cell\. Not pinned\.$/);
+  });
+
+  it('lists each server against the first round by round, skipping rows where a server has no result', () => {
+    expect(roundRatios(sampleRun())).to.deep.equal([
+      { row: 'ab -c25', server: 'percore net 4 workers', ratios: [3, 3] },
+      { row: 'wrk -c25', server: 'percore net 4 workers', ratios: [2.5, 3.5] },
+      { row: 'wrk -c25', server: 'raw <uWS> & co', ratios: [4, 4] },
+    ]);
+    expect(lines).to.include('- wrk -c25, percore net 4 workers: 2.500, 3.500');
+  });
+
+  it('names the path and the counted status when the run has them', () => {
+    const first = renderComparison({ ...sampleRun(), path: '/missing', status: 404 }).split('\n')[0];
+    expect(first).to.include('GET /missing, every response counted (each a 404, checked first)');
   });
 });

@@ -51,4 +51,20 @@ describe('parseAb', () => {
     expect(() => parseAb(fixture('wrk.txt'))).to.throw(/not ApacheBench output/);
     expect(() => parseAb('')).to.throw(/\(no output\)/);
   });
+
+  it('with anyStatus counts every complete response whatever its status, and every failed one as lost', () => {
+    // Every answer a 404 of one length: ab fails none of them.
+    const all404 = fixture('ab-non2xx.txt')
+      .replace(/^Failed requests:\s+500$/m, 'Failed requests:        0')
+      .replace(/^\s*\(Connect: .*\)$/m, '')
+      .replace(/^Non-2xx responses:\s+500$/m, 'Non-2xx responses:      2000');
+    const r = parseAb(all404, true);
+    expect(r.requestsPerSecond).to.equal(6116.49);
+    expect(r.completed).to.equal(2000);
+    expect(r.non2xx).to.equal(2000);
+    expect(r.errors).to.equal(0);
+    expect(parseAb(all404).completed, 'without anyStatus none is a success').to.equal(0);
+    const closed = parseAb(fixture('ab-errors.txt'), true);
+    expect([closed.completed, closed.errors], 'connections closed before an answer are still lost').to.deep.equal([800, 200]);
+  });
 });

@@ -50,4 +50,12 @@ describe('parseWrk', () => {
   it('throws on ab output', () => {
     expect(() => parseWrk(fixture('ab.txt'))).to.throw(/not wrk output/);
   });
+
+  it('with anyStatus counts every response (the 404 rows), still reporting the non-2xx count', () => {
+    const r = parseWrk(fixture('wrk-non2xx.txt'), true);
+    expect(r.requestsPerSecond).to.equal(64173.21);
+    expect(r.completed).to.equal(70599);
+    expect(r.non2xx).to.equal(17649);
+    expect(parseWrk(fixture('wrk-non2xx.txt')).requestsPerSecond).to.be.closeTo((64173.21 * (70599 - 17649)) / 70599, 1e-9);
+  });
 });

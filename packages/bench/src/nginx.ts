@@ -1,0 +1,58 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const NGINX_BIN = process.env.PERCORE_NGINX ?? '/usr/sbin/nginx';
+
+export interface NginxStaticOptions {
+  /** nginx's prefix: config, logs, pid and temp paths all go in it. */
+  dir: string;
+  /** The document root. */
+  root: string;
+  port: number;
+  /** `open_file_cache` on (descriptors and stat results kept between requests); off is nginx's default. */
+  openFileCache: boolean;
+}
+
+/**
+ * nginx as a static server, as its users run it: one worker, `sendfile on` and `tcp_nopush on` (as
+ * Debian's nginx.conf has them), no access log, nginx's defaults otherwise (keepalive_requests
+ * 1000, keepalive_timeout 75 s, its own 404 page). `daemon off` keeps the master in the foreground
+ * so the bench can stop its process group.
+ */
+export function nginxStaticConfig(o: NginxStaticOptions): string {
+  return `daemon off;
+master_process on;
+worker_processes 1;
+error_log ${join(o.dir, 'error.log')} warn;
+pid ${join(o.dir, 'nginx.pid')};
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type application/octet-stream;
+  sendfile on;
+  tcp_nopush on;
+${o.openFileCache ? '  open_file_cache max=1000 inactive=60s;\n  open_file_cache_valid 60s;\n  open_file_cache_errors on;\n' : ''}  client_body_temp_path ${join(o.dir, 'client_body')};
+  proxy_temp_path ${join(o.dir, 'proxy')};
+  fastcgi_temp_path ${join(o.dir, 'fastcgi')};
+  uwsgi_temp_path ${join(o.dir, 'uwsgi')};
+  scgi_temp_path ${join(o.dir, 'scgi')};
+  server {
+    listen 127.0.0.1:${o.port};
+    root ${o.root};
+  }
+}
+`;
+}
+
+/** Writes the config into a fresh prefix dir under `scratch` and returns the command line that runs it. */
+export function nginxStaticCommand(scratch: string, root: string, port: number, openFileCache: boolean): string[] {
+  const dir = join(scratch, `nginx-${port}`);
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, nginxStaticConfig({ dir, root, port, openFileCache }));
+  return [NGINX_BIN, '-p', dir, '-c', conf, '-e', join(dir, 'error.log')];
+}
+
+export function nginxMissing(): string | null {
+  return existsSync(NGINX_BIN) ? null : `nginx is not installed at ${NGINX_BIN} (apt-get install nginx, or set PERCORE_NGINX)`;
+}

@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NGINX_BIN, nginxStaticCommand, nginxStaticConfig } from '../src/nginx.js';
+
+describe('nginx static config', () => {
+  const base = { dir: '/tmp/n', root: '/tmp/n/root', port: 4321 };
+
+  it('runs one worker in the foreground with sendfile on, no access log, serving the root on 127.0.0.1', () => {
+    const text = nginxStaticConfig({ ...base, openFileCache: false });
+    for (const line of ['daemon off;', 'worker_processes 1;', 'sendfile on;', 'tcp_nopush on;', 'access_log off;']) {
+      expect(text, line).to.include(line);
+    }
+    expect(text).to.match(/listen 127\.0\.0\.1:4321;/);
+    expect(text).to.match(/root \/tmp\/n\/root;/);
+    expect(text).to.match(/pid \/tmp\/n\/nginx\.pid;/);
+    expect(text).not.to.include('open_file_cache');
+  });
+
+  it('adds open_file_cache only when asked', () => {
+    expect(nginxStaticConfig({ ...base, openFileCache: true })).to.match(/open_file_cache max=\d+ inactive=\d+s;/);
+  });
+
+  it('writes a config that nginx itself accepts (nginx -t), when nginx is installed', function () {
+    if (!existsSync(NGINX_BIN)) this.skip();
+    const scratch = mkdtempSync(join(tmpdir(), 'percore-nginx-conf-'));
+    try {
+      for (const cache of [false, true]) {
+        const argv = nginxStaticCommand(scratch, scratch, 4322, cache);
+        expect(argv[0]).to.equal(NGINX_BIN);
+        const conf = argv[argv.indexOf('-c') + 1]!;
+        expect(readFileSync(conf, 'utf8')).to.equal(
+          nginxStaticConfig({ dir: join(scratch, 'nginx-4322'), root: scratch, port: 4322, openFileCache: cache }),
+        );
+        execFileSync(argv[0]!, [...argv.slice(1), '-t', '-q'], { stdio: 'pipe' });
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
