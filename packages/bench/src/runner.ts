@@ -158,7 +158,7 @@ export function targetUrl(serverUrl: string, path = '/'): string {
 /** The status a GET of `url` answers with (the body read and dropped), or 0 if there is no answer. */
 async function statusOf(url: string): Promise<number> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(5000), redirect: 'manual' });
     await response.arrayBuffer();
     return response.status;
   } catch {

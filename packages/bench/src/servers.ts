@@ -379,7 +379,7 @@ export async function startServer(spec: ServerSpec, workers: number, cpus?: stri
 
 async function answers(url: string): Promise<boolean> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(1000), redirect: 'manual' });
     await response.arrayBuffer();
     return true;
   } catch {
