@@ -24,6 +24,15 @@ export interface RouteMatch {
   readonly route: string;
 }
 
+/**
+ * The error pages of the routers a mounted router runs under, innermost first: a status it has no
+ * page for takes theirs. Made only for a mount whose router has pages of its own.
+ */
+interface PageScope {
+  readonly pages: ErrorPages;
+  readonly outer: PageScope | null;
+}
+
 /** A mount: a plain handler, or a router that goes on matching the rest of the path. */
 interface Mount {
   readonly prefix: string;
@@ -41,7 +50,8 @@ const NO_ROUTE_PREFIX = '';
  * a mount, and a branch that leads nowhere gives way to the next (backtracking). Paths are matched
  * as sent (undecoded, without the query); parameters are decoded once. A path with routes but
  * none for the method is answered 405 with Allow; HEAD runs the GET route when it has none;
- * nothing: 404. See docs/routing.md.
+ * nothing: 404. These answers, and a handler's failure, take the router's error pages; a mounted
+ * router's, for a status it has no page for, those of the routers above it. See docs/routing.md.
  */
 export class Router {
   /** The handler to serve: `serve({ handler: router.handler })`. Bound: pass it as it is. */
@@ -52,6 +62,8 @@ export class Router {
   private readonly captures = new Captures<Mount>();
   private readonly maxParamLength: number;
   private readonly errorPages: ErrorPages | undefined;
+  /** This router's pages as the scope of the routers it mounts, when it is not mounted itself. */
+  private readonly ownScope: PageScope | null;
   /** Full route labels of this router's entries under each mount prefix ('/api' + '/users/:id'). */
   private readonly labels = new Map<string, Map<RouteEntry | Mount, string>>();
 
@@ -63,7 +75,8 @@ export class Router {
     if (errorPages !== undefined) prepareErrorPages(errorPages);
     this.maxParamLength = maxParamLength;
     this.errorPages = errorPages;
-    this.handler = (req, res) => this.dispatch(req, res, NO_ROUTE_PREFIX, null);
+    this.ownScope = errorPages === undefined ? null : { pages: errorPages, outer: null };
+    this.handler = (req, res) => this.dispatch(req, res, NO_ROUTE_PREFIX, null, null);
     routers.set(this.handler, this);
   }
 
@@ -189,6 +202,7 @@ export class Router {
     res: HttpResponse,
     routePrefix: string,
     parentParams: Record<string, string> | null,
+    outerPages: PageScope | null,
   ): void | Promise<void> {
     const method = req.method;
     const base = req.basePath.length;
@@ -201,45 +215,58 @@ export class Router {
       if (entry !== null) {
         req.params = parentParams ?? NO_PARAMS;
         req.route = this.label(routePrefix, entry);
-        return this.run(entry.handler, req, res);
+        return this.run(entry.handler, req, res, outerPages);
       }
     }
     const entry = this.match(path, method);
-    if (entry === null) return this.answerNoMatch(req, res, path);
+    if (entry === null) return this.answerNoMatch(req, res, path, outerPages);
     let params: Record<string, string>;
     try {
       params = this.params(path, parentParams);
     } catch (error) {
-      return this.fail(req, res, error);
+      return this.fail(req, res, error, outerPages);
     }
     req.params = params;
     if (entry !== MOUNTED) {
       req.route = this.label(routePrefix, entry);
-      return this.run(entry.handler, req, res);
+      return this.run(entry.handler, req, res, outerPages);
     }
     const mount = this.captures.mount!;
     req.basePath += path.slice(0, this.captures.mountEnd);
-    if (mount.router !== null) return mount.router.dispatch(req, res, routePrefix + mount.prefix, params);
+    if (mount.router !== null) return mount.router.dispatch(req, res, routePrefix + mount.prefix, params, this.scopeUnder(outerPages));
     req.route = this.label(routePrefix, mount);
-    return this.run(mount.handler!, req, res);
+    return this.run(mount.handler!, req, res, outerPages);
+  }
+
+  /** The scope a router mounted here answers under: these pages over `outerPages`. */
+  private scopeUnder(outerPages: PageScope | null): PageScope | null {
+    if (this.errorPages === undefined) return outerPages;
+    return outerPages === null ? this.ownScope : { pages: this.errorPages, outer: outerPages };
+  }
+
+  /** The pages that have one for `status`: this router's, else those of the routers it is mounted in. */
+  private pagesFor(status: number, outerPages: PageScope | null): ErrorPages | undefined {
+    if (this.errorPages?.[status] !== undefined) return this.errorPages;
+    for (let scope = outerPages; scope !== null; scope = scope.outer) if (scope.pages[status] !== undefined) return scope.pages;
+    return undefined;
   }
 
   /** 405 with Allow when some method has a route for the path (RFC 9110 15.5.6), else 404. */
-  private answerNoMatch(req: HttpRequest, res: HttpResponse, path: string): void | Promise<void> {
+  private answerNoMatch(req: HttpRequest, res: HttpResponse, path: string, outerPages: PageScope | null): void | Promise<void> {
     const allowed = new Set<string>();
     if (path.charCodeAt(0) === 0x2f) collectAllowed(this.root, path, 0, allowed);
-    if (allowed.size === 0) return sendErrorPage(req, res, 404, this.errorPages);
-    return sendErrorPage(req, res, 405, this.errorPages, { Allow: [...allowed].sort().join(', ') });
+    if (allowed.size === 0) return sendErrorPage(req, res, 404, this.pagesFor(404, outerPages));
+    return sendErrorPage(req, res, 405, this.pagesFor(405, outerPages), { Allow: [...allowed].sort().join(', ') });
   }
 
-  private run(handler: Handler, req: HttpRequest, res: HttpResponse): void | Promise<void> {
+  private run(handler: Handler, req: HttpRequest, res: HttpResponse, outerPages: PageScope | null): void | Promise<void> {
     let result: void | Promise<void>;
     try {
       result = handler(req, res);
     } catch (error) {
-      return this.fail(req, res, error);
+      return this.fail(req, res, error, outerPages);
     }
-    if (result instanceof Promise) return result.then(undefined, (error: unknown) => this.fail(req, res, error));
+    if (result instanceof Promise) return result.then(undefined, (error: unknown) => this.fail(req, res, error, outerPages));
     return result;
   }
 
@@ -249,10 +276,10 @@ export class Router {
    * (PERCORE_ERR_HANDLER_FAILED) and does nothing more, the response having ended. Otherwise
    * the error goes on as it is: the engine cuts a half-sent response, ignores a finished one.
    */
-  private fail(req: HttpRequest, res: HttpResponse, error: unknown): void | Promise<void> {
+  private fail(req: HttpRequest, res: HttpResponse, error: unknown, outerPages: PageScope | null): void | Promise<void> {
     if (res.headersSent || res.finished || res.aborted || (isPercoreError(error) && error.code === 'PERCORE_ERR_ABORTED')) throw error;
     const status = statusForError(error);
-    const sent = sendErrorPage(req, res, status, this.errorPages);
+    const sent = sendErrorPage(req, res, status, this.pagesFor(status, outerPages));
     if (status < 500) return sent;
     if (sent instanceof Promise) {
       return sent.then(() => {

@@ -222,6 +222,33 @@ for (const engine of ENGINES) {
         expect(server.codes()).to.deep.equal(['PERCORE_ERR_HANDLER_FAILED']);
       });
 
+      it('gives a mounted router the pages of the routers above it for the statuses it has none for', async () => {
+        const inner = new Router({ errorPages: { 405: { body: 'inner 405\n' } } })
+          .get('/fail', () => {
+            throw new Error('inner bug');
+          })
+          .get('/only-get', (_req, res) => res.end('ok'));
+        const plain = new Router().get('/x', (_req, res) => res.end('x'));
+        const outer = new Router({ errorPages: { 404: { body: 'outer 404\n' }, 405: { body: 'outer 405\n' }, 500: { body: 'outer 500\n' } } })
+          .mount('/in', inner)
+          .mount('/plain', plain);
+        const server = await startEngine(engine, outer.handler);
+        const answers = [];
+        for (const [path, method] of [
+          ['/in/missing', 'GET'],
+          ['/in/only-get', 'POST'],
+          ['/in/fail', 'GET'],
+          ['/plain/missing', 'GET'],
+          ['/plain/x', 'PUT'],
+        ] as const) {
+          const response = await fetchFrom(server, path, { method });
+          answers.push(`${response.status} ${response.body.toString()}`);
+        }
+        expect(answers).to.deep.equal(['404 outer 404\n', '405 inner 405\n', '500 outer 500\n', '404 outer 404\n', '405 outer 405\n']);
+        await eventually(() => server.codes().length === 1, 2000, 'the failure logged');
+        expect(server.codes()).to.deep.equal(['PERCORE_ERR_HANDLER_FAILED']);
+      });
+
       it('lets a handler answer through sendErrorPage with extra headers', async () => {
         const pages = { 405: { body: 'not that way\n' } };
         const router = new Router().get('/only-get', (req, res) => sendErrorPage(req, res, 405, pages, { Allow: 'GET, HEAD' }));
