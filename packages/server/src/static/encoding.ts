@@ -27,8 +27,8 @@ export function negotiateCoding(weights: ReadonlyMap<string, number>, available:
     }
   }
   if (best === null) return null;
-  // Identity wins when the client weighs it above the best coding.
-  const identityQ = weights.get('identity') ?? 1;
+  // Identity wins only when the client names it with a weight above the best coding's.
+  const identityQ = weights.get('identity') ?? -1;
   return identityQ > bestQ ? null : best;
 }
 

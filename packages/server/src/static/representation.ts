@@ -15,7 +15,7 @@ export interface Representation {
   readonly mtimeMs: number;
   /** The strong ETag, quoted. */
   readonly etag: string;
-  /** Last-Modified in whole seconds, clamped to the time it was computed (RFC 9110 8.8.2.1). */
+  /** Last-Modified in whole seconds, at most the second before it was computed (RFC 9110 8.8.2.1). */
   readonly lastModified: number;
   /** The Last-Modified header value. */
   readonly lastModifiedText: string;

@@ -7,7 +7,7 @@ export const MAX_PATH_LENGTH = 4096;
 export interface SafePath {
   /** The decoded segments, none of them '', '.', '..', nor holding '/', '\\' or NUL. */
   readonly segments: readonly string[];
-  /** The decoded path, '/'-joined, with a leading '/': the cache key. */
+  /** The decoded path, '/'-joined, with a leading '/' and the trailing one if sent: the cache key. */
   readonly key: string;
   /** Whether the path ended in '/' (a directory asked in its slash form). */
   readonly trailingSlash: boolean;
@@ -26,12 +26,17 @@ export interface SafePath {
  * - paths over MAX_PATH_LENGTH.
  * Decoding happens once: '%252e' becomes the literal name '%2e', never '.'.
  */
+const ROOT: SafePath = { segments: [], key: '/', trailingSlash: true, dotted: false };
+
 export function parseRequestPath(path: string): SafePath {
   if (path.length > MAX_PATH_LENGTH) throw invalid('too long');
   if (path.charCodeAt(0) !== 0x2f /* / */) throw invalid('not an absolute path');
   if (path.includes('\\')) throw invalid('a backslash');
-  const trailingSlash = path.length > 1 && path.charCodeAt(path.length - 1) === 0x2f;
+  // The root itself is asked in its slash form: '/'.
+  if (path.length === 1) return ROOT;
+  const trailingSlash = path.charCodeAt(path.length - 1) === 0x2f;
   const body = path.slice(1, trailingSlash ? -1 : undefined);
+  if (body === '') throw invalid('an empty segment');
   const raw = body === '' ? [] : body.split('/');
   const segments: string[] = [];
   let dotted = false;
@@ -42,7 +47,8 @@ export function parseRequestPath(path: string): SafePath {
     if (segment.charCodeAt(0) === 0x2e /* . */) dotted = true;
     segments.push(segment);
   }
-  return { segments, key: '/' + segments.join('/'), trailingSlash, dotted };
+  const joined = '/' + segments.join('/');
+  return { segments, key: trailingSlash ? joined + '/' : joined, trailingSlash, dotted };
 }
 
 function decodeSegment(part: string): string {

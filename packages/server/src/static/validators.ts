@@ -15,11 +15,14 @@ export function fileEtag(size: number, mtimeMs: number, encoding: string | null)
 }
 
 /**
- * The Last-Modified time in whole seconds: the mtime, or `nowMs` when the mtime is in the future,
- * since RFC 9110 8.8.2.1 says an origin server must not send a Last-Modified later than its Date.
+ * The Last-Modified time in whole seconds: the mtime, but never later than the second before
+ * `nowMs`. RFC 9110 8.8.2.1: an origin server must not send a Last-Modified later than its Date,
+ * so a future mtime is clamped. One second before, not the current one, because uWebSockets.js
+ * stamps Date from a clock it updates once a second (it can lag by up to one); and a date at
+ * least a second before Date is what 8.8.2.2 calls a strong validator.
  */
 export function lastModifiedSeconds(mtimeMs: number, nowMs: number): number {
-  return Math.floor(Math.min(mtimeMs, nowMs) / 1000);
+  return Math.min(Math.floor(mtimeMs / 1000), Math.floor(nowMs / 1000) - 1);
 }
 
 /** An IMF-fixdate (RFC 9110 5.6.7) for a time in whole seconds. */
