@@ -24,8 +24,8 @@ function recordingObserver(): ExchangeObserver & { seen: Seen[] } {
   const seen: Seen[] = [];
   // Every field read as the hook runs (some are getters, so a spread would miss them).
   const copy = (record: ExchangeRecord): ExchangeRecord => {
-    const { engine, method, target, httpVersion, remoteAddress, startTime, status, bytesIn, bytesOut, durationMs, error } = record;
-    return { engine, method, target, httpVersion, remoteAddress, startTime, status, bytesIn, bytesOut, durationMs, error };
+    const { engine, method, target, httpVersion, remoteAddress, route, startTime, status, bytesIn, bytesOut, durationMs, error } = record;
+    return { engine, method, target, httpVersion, remoteAddress, route, startTime, status, bytesIn, bytesOut, durationMs, error };
   };
   const note = (hook: Seen['hook']) => (record: ExchangeRecord) => void seen.push({ hook, record, copy: copy(record) });
   return { seen, started: note('started'), ended: note('ended'), aborted: note('aborted') };
