@@ -38,6 +38,12 @@ export class Leaf {
 /** A place in the tree: children by static text, then one parameter child, then `*`, then a mount. */
 export class Node<Mount> {
   statics: Map<string, Node<Mount>> | null = null;
+  /**
+   * The same children as arrays while they are few: comparing in place (startsWith at an offset)
+   * costs less than slicing the segment out and hashing it for the Map.
+   */
+  staticTexts: string[] = [];
+  staticNodes: Array<Node<Mount>> = [];
   param: Node<Mount> | null = null;
   paramName = '';
   /** Routes whose last segment is here. */
@@ -54,7 +60,11 @@ export function nodeFor<Mount>(root: Node<Mount>, segments: readonly Segment[], 
     if (segment.kind === 'static') {
       node.statics ??= new Map();
       let child = node.statics.get(segment.text);
-      if (child === undefined) node.statics.set(segment.text, (child = new Node()));
+      if (child === undefined) {
+        node.statics.set(segment.text, (child = new Node()));
+        node.staticTexts.push(segment.text);
+        node.staticNodes.push(child);
+      }
       node = child;
     } else if (segment.kind === 'param') {
       if (node.param === null) {
@@ -111,7 +121,7 @@ export function walk<Mount>(node: Node<Mount>, path: string, pos: number, method
   let end = path.indexOf('/', start);
   if (end === -1) end = path.length;
   if (node.statics !== null) {
-    const child = node.statics.get(path.slice(start, end));
+    const child = staticChild(node, path, start, end);
     if (child !== undefined) {
       const entry = walk(child, path, end, method, captures);
       if (entry !== null) return entry;
@@ -135,6 +145,20 @@ export function walk<Mount>(node: Node<Mount>, path: string, pos: number, method
   return null;
 }
 
+const LINEAR_SEARCH_MAX = 8;
+
+/** The static child for the segment `path[start, end)`, if any. */
+function staticChild<Mount>(node: Node<Mount>, path: string, start: number, end: number): Node<Mount> | undefined {
+  const texts = node.staticTexts;
+  if (texts.length > LINEAR_SEARCH_MAX) return node.statics!.get(path.slice(start, end));
+  const length = end - start;
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!;
+    if (text.length === length && path.startsWith(text, start)) return node.staticNodes[i];
+  }
+  return undefined;
+}
+
 function mounted<Mount>(captures: Captures<Mount>, mount: Mount, pos: number): RouteEntry {
   captures.mount = mount;
   captures.mountEnd = pos;
@@ -150,7 +174,7 @@ export function collectAllowed<Mount>(node: Node<Mount>, path: string, pos: numb
   const start = pos + 1;
   let end = path.indexOf('/', start);
   if (end === -1) end = path.length;
-  const child = node.statics?.get(path.slice(start, end));
+  const child = node.statics === null ? undefined : staticChild(node, path, start, end);
   if (child !== undefined) collectAllowed(child, path, end, into);
   if (node.param !== null && end > start) collectAllowed(node.param, path, end, into);
   node.wildcard?.collectMethods(into);

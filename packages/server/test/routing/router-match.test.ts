@@ -88,6 +88,17 @@ describe('routing/router: matching', () => {
       expect(found(router, 'GET', '/item/7')).to.equal(null);
     });
 
+    it('finds static children among few and among many at one place (a short list, or a Map past eight)', () => {
+      for (const count of [3, 20]) {
+        const router = new Router().get('/n/:other/x', named('param'));
+        for (let i = 0; i < count; i++) router.get(`/n/s${i}/x`, named(`s${i}`));
+        for (let i = 0; i < count; i++) expect(found(router, 'GET', `/n/s${i}/x`)?.handler, `${count}: s${i}`).to.equal(`s${i}`);
+        expect(found(router, 'GET', `/n/s${count}/x`)?.params).to.deep.equal({ other: `s${count}` });
+        expect(found(router, 'GET', '/n/s1x/x')?.params).to.deep.equal({ other: 's1x' });
+        expect(found(router, 'GET', '/n/s/x')?.params).to.deep.equal({ other: 's' });
+      }
+    });
+
     it('gives a parameter only a non-empty segment', () => {
       const router = new Router().get('/p/:id', named('param'));
       expect(found(router, 'GET', '/p/')).to.equal(null);
