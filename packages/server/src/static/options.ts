@@ -31,7 +31,7 @@ export interface StaticOptions {
   cacheControl?: string | false;
   /** Serve precompressed siblings ('app.js.br', 'app.js.gz') when Accept-Encoding allows. true: ['br', 'gzip']. Default false. */
   precompressed?: boolean | readonly Coding[];
-  /** Bytes read from a file per write when streaming. Default 65536 (64 KiB). */
+  /** Bytes read from a file per write when streaming, 16 KiB to 16 MiB. Default 65536 (64 KiB). */
   chunkSize?: number;
   /** The in-memory cache of file metadata and small bodies; false turns it off (a stat per request). */
   cache?: false | StaticCacheOptions;
@@ -153,7 +153,7 @@ export function resolveStaticOptions(root: unknown, options: StaticOptions = {})
     lastModified: flag(options, 'lastModified', true),
     cacheControl: cacheControlOf(options),
     codings,
-    chunkSize: integer(options.chunkSize, 'chunkSize', 65536, 1024, 16 * 1024 * 1024),
+    chunkSize: integer(options.chunkSize, 'chunkSize', 65536, 16384, 16 * 1024 * 1024),
     cache: cacheOptions(options.cache),
   };
 }

@@ -4,6 +4,7 @@
  * the cache's invalidation, and a file that shrinks mid-download.
  */
 import { expect } from 'chai';
+import { createHash, randomBytes } from 'node:crypto';
 import { truncate, utimes, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PercoreError } from '../../src/errors.js';
@@ -16,6 +17,10 @@ import { get } from '../support/servers.js';
 import { eventually } from '../support/sockets.js';
 import { requireUws } from '../support/uws.js';
 import { makeSite, type Site } from './site.js';
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
 
 async function exchange(server: EngineServer, request: string, method = 'GET'): Promise<RawResponse> {
   const client = await server.connect();
@@ -527,6 +532,31 @@ for (const engine of ENGINES) {
         expect(second.headers['content-length']).to.equal('50');
         expect(second.body.equals(site.hundred.subarray(0, 50))).to.equal(true);
         expect(second.headers.etag).to.not.equal(first.headers.etag);
+      });
+    });
+
+    describe('streaming', function () {
+      it('a large file read by a reader that keeps stalling arrives intact (the chunk buffers are reused safely)', async function () {
+        this.timeout(20_000);
+        const size = 24 * 1024 * 1024 + 12345;
+        const content = randomBytes(size);
+        await writeFile(join(site.root, 'random.bin'), content);
+        for (const chunkSize of [16384, 65536, 1024 * 1024]) {
+          const server = await start({ cache: false, chunkSize });
+          const client = await server.connect({ timeoutMs: 10_000 });
+          await client.write(getWith('/random.bin', { Range: 'bytes=7-' }));
+          for (let stalls = 0, seen = 0; stalls < 4; stalls++) {
+            seen += 3 * 1024 * 1024;
+            await client.waitForBytes(seen, { timeoutMs: 5000 });
+            client.pause();
+            await delay(100);
+            client.resume();
+          }
+          const response = await client.readResponse('GET', { timeoutMs: 10_000 });
+          expect(response.status).to.equal(206);
+          expect(sha256(response.body), `chunkSize ${chunkSize}`).to.equal(sha256(content.subarray(7)));
+          await server.close();
+        }
       });
     });
 
