@@ -41,6 +41,7 @@ class StaticFiles {
   /** Files up to this size are kept in memory (0 without a cache). */
   private readonly keepUpTo: number;
   private readonly vary: boolean;
+  private readonly allValidators: boolean;
   /** Parsed Accept-Encoding values, by field value: browsers send a handful of distinct ones. */
   private readonly acceptEncodings = new Map<string, Map<string, number> | null>();
 
@@ -53,6 +54,18 @@ class StaticFiles {
     this.cache = cache === null ? null : new FileCache(cache.revalidateMs, cache.maxEntries, cache.maxBytes);
     this.keepUpTo = cache === null ? 0 : Math.min(cache.maxFileSize, cache.maxBytes);
     this.vary = options.codings.length > 0;
+    this.allValidators = options.etag && options.lastModified;
+  }
+
+  /**
+   * With ETag off, a tag nobody can name ('*' still matches). With Last-Modified off, NaN: the
+   * date conditions are then ignored, as RFC 9110 13.2.1 says for a resource without a date.
+   */
+  private validatorsOf(representation: Representation): Validators {
+    return {
+      etag: this.options.etag ? representation.etag : NO_ETAG,
+      lastModified: this.options.lastModified ? representation.lastModified : NaN,
+    };
   }
 
   handle(req: HttpRequest, res: HttpResponse): void | Promise<void> {
@@ -180,7 +193,8 @@ class StaticFiles {
     handle: FileHandle | null,
   ): void | Promise<void> {
     const options = this.options;
-    const validators: Validators = { etag: options.etag ? representation.etag : NO_ETAG, lastModified: representation.lastModified };
+    // A representation is its own validators, unless some are turned off.
+    const validators: Validators = this.allValidators ? representation : this.validatorsOf(representation);
     if (this.vary) res.setHeader('Vary', 'Accept-Encoding');
     if (options.etag) res.setHeader('ETag', representation.etag);
     if (options.lastModified) res.setHeader('Last-Modified', representation.lastModifiedText);
@@ -192,7 +206,7 @@ class StaticFiles {
       headers['if-modified-since'] !== undefined ||
       headers['if-unmodified-since'] !== undefined
     ) {
-      const condition = evaluatePreconditions(req, options.lastModified ? validators : { etag: validators.etag, lastModified: Infinity });
+      const condition = evaluatePreconditions(req, validators);
       if (condition === 304) {
         // RFC 9110 15.4.5: 304 carries the validators, Cache-Control and Vary a 200 would, no content.
         res.status = 304;

@@ -495,6 +495,10 @@ for (const engine of ENGINES) {
         expect(
           (await exchange(server, getWith('/a.txt', { 'If-None-Match': '"6-0"', 'If-Modified-Since': response.headers.date! }))).status,
         ).to.equal(200);
+        expect((await exchange(server, getWith('/a.txt', { 'If-Modified-Since': response.headers.date! }))).status).to.equal(200);
+        // RFC 9110 13.2.1: without a modification date, If-Unmodified-Since is ignored.
+        expect((await exchange(server, getWith('/a.txt', { 'If-Unmodified-Since': 'Sun, 06 Nov 1994 08:49:37 GMT' }))).status).to.equal(200);
+        expect((await exchange(server, getWith('/a.txt', { 'If-Match': '*' }))).status).to.equal(200);
       });
     });
 
