@@ -121,7 +121,7 @@ describe('pnpm bench routing', () => {
 
     it('renders a row per round and the medians', () => {
       const lines = renderRouting(run).split('\n');
-      expect(lines[0]).to.include('on CPU 1');
+      expect(lines[0]).to.include('pinned to CPU 1');
       expect(lines).to.include('| 1 | 2.00M/s | 4.00M/s | 0.500 |');
       expect(lines).to.include('| 3 | 2.40M/s | n/a | n/a |');
       expect(lines).to.include('| **median** | **2.40M/s** | **3.50M/s** | **0.750** (median of the per-round ratios) |');

@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseRoutingCli, routingUsage, RoutingUsageError, type RoutingCommand } from './cli.js';
 import type { Timing } from './measure.js';
@@ -39,8 +39,10 @@ export async function routingMain(argv: string[], commandLine: string): Promise<
     console.error(`percore-bench routing: ${error.message}\n\n${routingUsage()}`);
     return 2;
   }
-  const cores = availableParallelism();
+  // The machine's cores, not those this process may run on (taskset -c 1 shows one).
+  const cores = cpus().length;
   if (c.cpus !== undefined) execFileSync('taskset', ['-a', '-p', '-c', c.cpus, String(process.pid)], { stdio: 'ignore' });
+  const allowed = allowedCpus();
   const progress = (line: string) => process.stderr.write(`${line}\n`);
 
   const percore = await buildRouter('percore', ROUTES);
@@ -60,7 +62,7 @@ export async function routingMain(argv: string[], commandLine: string): Promise<
     node: process.version,
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
     cores,
-    cpus: c.cpus ?? null,
+    cpus: allowed !== null && allowed !== `0-${cores - 1}` ? allowed : null,
     command: commandLine,
     rounds: c.rounds,
     durationSeconds: c.durationSeconds,
@@ -92,4 +94,13 @@ export async function routingMain(argv: string[], commandLine: string): Promise<
   if (c.out !== undefined) writeFileSync(c.out, `${table}\n`);
   console.log(table);
   return 0;
+}
+
+/** The CPUs this process may run on, as Linux lists them (e.g. "1" under taskset -c 1), or null if unknown. */
+function allowedCpus(): string | null {
+  try {
+    return /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
 }

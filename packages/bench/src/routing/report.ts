@@ -37,7 +37,7 @@ export function renderRouting(run: RoutingRun): string {
   const ratios = routingRatios(run);
   const known = ratios.filter((r): r is number => r !== null);
   const lines = [
-    `Node ${run.node}, ${run.cpuModel}, ${run.cores} cores, ${run.date.slice(0, 10)}, ${run.cpus === null ? 'not pinned' : `on CPU ${run.cpus}`}. ` +
+    `Node ${run.node}, ${run.cpuModel}, ${run.cores} cores, ${run.date.slice(0, 10)}, ${run.cpus === null ? 'not pinned' : `pinned to CPU ${run.cpus}`}. ` +
       `${run.routes} routes, ${run.lookups} lookups per pass; ${run.rounds} rounds interleaved, ${run.durationSeconds} s timed per router per round after ${run.warmupSeconds} s of warm-up, each in a fresh process.`,
     '',
     `| round | percore Router | find-my-way | percore / find-my-way |`,
