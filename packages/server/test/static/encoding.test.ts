@@ -7,7 +7,7 @@ function pick(field: string, available: readonly Coding[] = ['br', 'gzip']): Cod
 }
 
 describe('static/encoding (RFC 9110 12.5.3)', function () {
-  const cases: Array<[string, Coding | null, readonly Coding[]?]> = [
+  const cases: Array<[string, Coding | null, (readonly Coding[])?]> = [
     ['gzip, deflate, br', 'br'],
     ['gzip, deflate, br, zstd', 'br'],
     ['br', 'br'],
