@@ -75,7 +75,8 @@ export function nodeFor<Mount>(root: Node<Mount>, segments: readonly Segment[], 
       }
       node = node.param;
     } else {
-      throw new Error('nodeFor: the wildcard is handled by the caller');
+      // The caller strips a trailing `*`; parsePattern refuses one anywhere else.
+      throw invalidRoute(pattern, '* must be the last segment');
     }
   }
   return node;
