@@ -24,6 +24,11 @@ export interface ServeStaticOptions extends StaticOptions {
 }
 
 const ALLOW = { Allow: 'GET, HEAD' } as const;
+/**
+ * The one error every miss throws (the router or the engine answers 404 for it): made once, so a
+ * 404 allocates no error and captures no stack.
+ */
+const NOT_FOUND = new PercoreError('PERCORE_ERR_NOT_FOUND');
 /** A validator no request can name, for when ETags are off: only '*' matches it. */
 const NO_ETAG = '\0';
 
@@ -74,9 +79,12 @@ class StaticFiles {
     const basePath = req.basePath;
     const relative = basePath === '' ? req.path : req.path.slice(basePath.length);
     if (this.cache !== null) {
-      // The hot path: a canonical path (no escapes) whose entry is fresh needs no parsing and no fs call.
-      const entry = this.cache.fresh(relative, Date.now());
+      // The hot path: a canonical path (no escapes) whose entry is fresh needs no parsing and no
+      // fs call; nor does one known to be missing.
+      const now = Date.now();
+      const entry = this.cache.fresh(relative, now);
       if (entry !== undefined && !relative.includes('%')) return this.respond(req, res, entry, relative);
+      if (entry === undefined && this.cache.missing(relative, now) && !relative.includes('%')) throw NOT_FOUND;
     }
     return this.lookUp(req, res, relative);
   }
@@ -85,14 +93,15 @@ class StaticFiles {
     // Mounted at '/static' and asked '/static': the root directory without its slash.
     if (relative === '') return this.redirectOrMissing(req, res);
     const path = parseRequestPath(relative);
-    if (path.dotted && this.options.hideDotfiles) throw new PercoreError('PERCORE_ERR_NOT_FOUND');
+    if (path.dotted && this.options.hideDotfiles) throw NOT_FOUND;
     const now = Date.now();
     const cached = this.cache?.fresh(path.key, now);
     if (cached !== undefined) return this.respond(req, res, cached, path.key);
+    if (this.cache?.missing(path.key, now)) throw NOT_FOUND;
     const located = await locate(path, this.options);
     if (located.kind === 'missing') {
-      this.cache?.delete(path.key);
-      throw new PercoreError('PERCORE_ERR_NOT_FOUND');
+      this.cache?.markMissing(path.key, now);
+      throw NOT_FOUND;
     }
     if (located.kind === 'redirect') return this.redirectOrMissing(req, res);
     const previous = this.cache?.any(path.key);
@@ -125,7 +134,7 @@ class StaticFiles {
 
   /** RFC 9110 15.4.2: 301 to the directory's slash form, the query kept. */
   private redirectOrMissing(req: HttpRequest, res: HttpResponse): void {
-    if (!this.options.redirectDirectories) throw new PercoreError('PERCORE_ERR_NOT_FOUND');
+    if (!this.options.redirectDirectories) throw NOT_FOUND;
     const path = req.path;
     // The Location is the request's own path: never a protocol-relative '//host' (an open
     // redirect), which a checked path cannot start with, and checked again here.
@@ -167,7 +176,7 @@ class StaticFiles {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES') {
         this.cache?.delete(key);
-        throw new PercoreError('PERCORE_ERR_NOT_FOUND');
+        throw NOT_FOUND;
       }
       throw error;
     }

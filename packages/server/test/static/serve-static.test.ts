@@ -185,7 +185,8 @@ for (const engine of ENGINES) {
         expect(root.status).to.equal(404);
         expect(root.headers.location).to.equal(undefined);
         await writeFile(join(site.root, 'index.html'), 'root index\n');
-        expect((await exchange(server, get('/'))).text).to.equal('root index\n');
+        // A fresh server: this one remembers the miss for revalidateMs.
+        expect((await exchange(await start(), get('/'))).text).to.equal('root index\n');
       });
 
       it("the redirect is to the request's own path, for an absolute-form target too", async function () {
@@ -515,6 +516,20 @@ for (const engine of ENGINES) {
         await rm(join(site.root, 'a.txt'));
         await delay(80);
         expect((await exchange(server, get('/a.txt'))).status).to.equal(404);
+      });
+
+      it('a miss is remembered for revalidateMs too: a file created there is found after it', async function () {
+        const server = await start({ cache: { revalidateMs: 300 } });
+        expect((await exchange(server, get('/new.txt'))).status).to.equal(404);
+        await writeFile(join(site.root, 'new.txt'), 'new\n');
+        expect((await exchange(server, get('/new.txt'))).status).to.equal(404);
+        expect((await exchange(server, get('/n%65w.txt'))).status).to.equal(404);
+        await delay(400);
+        expect((await exchange(server, get('/new.txt'))).text).to.equal('new\n');
+        const uncached = await start({ cache: false });
+        expect((await exchange(uncached, get('/new2.txt'))).status).to.equal(404);
+        await writeFile(join(site.root, 'new2.txt'), 'new2\n');
+        expect((await exchange(uncached, get('/new2.txt'))).text).to.equal('new2\n');
       });
 
       it('within revalidateMs the cached bytes are served (the staleness bound), without it never', async function () {
