@@ -645,5 +645,30 @@ export function fieldStrings(fields: RawFields): string[] {
   return strings;
 }
 
+/**
+ * The value of the field named `lower` (lower-case), repeats joined as the header record joins
+ * them (', ', or '; ' for Cookie: RFC 9110 5.3, RFC 6265 5.4), or undefined. Compares the raw
+ * name bytes in place: asking for a few fields makes no string of the others.
+ */
+export function fieldValue(fields: RawFields, lower: string): string | undefined {
+  const length = lower.length;
+  let value: string | undefined;
+  for (let i = 0; i < fields.length; i += FIELD_STRIDE) {
+    const start = fields[i + 1] as number;
+    if ((fields[i + 2] as number) - start !== length) continue;
+    const buf = fields[i] as Buffer;
+    let j = 0;
+    for (; j < length; j++) {
+      let code = buf[start + j]!;
+      if (code >= 0x41 && code <= 0x5a) code += 0x20; // A-Z to a-z: field names are case-insensitive (RFC 9110 5.1)
+      if (code !== lower.charCodeAt(j)) break;
+    }
+    if (j !== length) continue;
+    const text = buf.toString('latin1', fields[i + 3] as number, fields[i + 4] as number);
+    value = value === undefined ? text : value + (lower === 'cookie' ? '; ' : ', ') + text;
+  }
+  return value;
+}
+
 const NEED_MORE = -1;
 const FAILED = -2;

@@ -1,5 +1,5 @@
 import type { HttpRequest } from '../http/api.js';
-import { fieldStrings, type RawFields } from './parser.js';
+import { fieldStrings, fieldValue, type RawFields } from './parser.js';
 import type { BodyOwner } from '../http/request-body.js';
 import { RequestBase } from '../http/request-base.js';
 import { buildHeaderRecord } from '../http/header-record.js';
@@ -54,8 +54,10 @@ export class NetRequest extends RequestBase implements HttpRequest {
     return (this.headerRecord ??= buildHeaderRecord(this.rawHeaders));
   }
 
+  /** Without building the record: a handler that asks for a few fields pays for those alone. */
   header(name: string): string | undefined {
-    return this.headers[name.toLowerCase()];
+    const lower = name.toLowerCase();
+    return this.headerRecord !== undefined ? this.headerRecord[lower] : fieldValue(this.fields, lower);
   }
 
   get remoteAddress(): string {

@@ -20,25 +20,24 @@ export type ConditionResult = 0 | 304 | 412;
  * here, so a true If-None-Match answers 304 (13.1.2).
  */
 export function evaluatePreconditions(req: HttpRequest, validators: Validators): ConditionResult {
-  const headers = req.headers;
-  const ifMatch = headers['if-match'];
+  const ifMatch = req.header('if-match');
   if (ifMatch !== undefined) {
     // 13.1.1: strong comparison; '*' matches any current representation (this one exists).
     if (!matchesList(ifMatch, validators.etag, true)) return 412;
   } else {
-    const ifUnmodifiedSince = headers['if-unmodified-since'];
+    const ifUnmodifiedSince = req.header('if-unmodified-since');
     if (ifUnmodifiedSince !== undefined) {
       // 13.1.4: false when modified after the date; an invalid date is ignored.
       const date = parseHttpDate(ifUnmodifiedSince);
       if (!Number.isNaN(date) && validators.lastModified > date) return 412;
     }
   }
-  const ifNoneMatch = headers['if-none-match'];
+  const ifNoneMatch = req.header('if-none-match');
   if (ifNoneMatch !== undefined) {
     // 13.1.2: weak comparison.
     if (matchesList(ifNoneMatch, validators.etag, false)) return 304;
   } else {
-    const ifModifiedSince = headers['if-modified-since'];
+    const ifModifiedSince = req.header('if-modified-since');
     if (ifModifiedSince !== undefined) {
       // 13.1.3: false (not modified) when the date is not before Last-Modified.
       const date = parseHttpDate(ifModifiedSince);

@@ -149,7 +149,7 @@ class StaticFiles {
 
   private chooseRepresentation(req: HttpRequest, entry: FileEntry): Representation {
     if (entry.encoded.length === 0) return entry.identity;
-    const field = req.headers['accept-encoding'];
+    const field = req.header('accept-encoding');
     if (field === undefined) return entry.identity;
     let weights = this.acceptEncodings.get(field);
     if (weights === undefined) {
@@ -208,12 +208,11 @@ class StaticFiles {
     if (options.etag) res.setHeader('ETag', representation.etag);
     if (options.lastModified) res.setHeader('Last-Modified', representation.lastModifiedText);
     if (options.cacheControl !== null) res.setHeader('Cache-Control', options.cacheControl);
-    const headers = req.headers;
     if (
-      headers['if-match'] !== undefined ||
-      headers['if-none-match'] !== undefined ||
-      headers['if-modified-since'] !== undefined ||
-      headers['if-unmodified-since'] !== undefined
+      req.header('if-match') !== undefined ||
+      req.header('if-none-match') !== undefined ||
+      req.header('if-modified-since') !== undefined ||
+      req.header('if-unmodified-since') !== undefined
     ) {
       const condition = evaluatePreconditions(req, validators);
       if (condition === 304) {
@@ -231,8 +230,8 @@ class StaticFiles {
     let start = 0;
     let end = size - 1;
     // RFC 9110 14.2: Range applies to GET only; If-Range false means the whole representation.
-    const rangeField = headers.range;
-    if (rangeField !== undefined && req.method === 'GET' && rangeStillValid(headers['if-range'], validators)) {
+    const rangeField = req.header('range');
+    if (rangeField !== undefined && req.method === 'GET' && rangeStillValid(req.header('if-range'), validators)) {
       const range = parseRange(rangeField, size);
       if (range.kind === 'unsatisfiable') {
         return sendErrorPage(req, res, 416, this.errorPages, { 'Content-Range': `bytes */${size}`, 'Accept-Ranges': 'bytes' });

@@ -148,6 +148,26 @@ describe('http/request', function () {
       expect(JSON.parse((await client.readResponse()).text)).to.deep.equal(['yes', 'yes', 'test', null]);
     });
 
+    it('joins repeated fields in header() as in headers, before and after the record is built, over split reads', async function () {
+      // header() reads the raw fields in place until something builds the record: both must agree.
+      const names = ['x-multi', 'cookie', 'x-empty', 'x-mult', 'x-multii', 'missing'];
+      const { connect } = await startServer((req, res) => {
+        const before = names.map((name) => req.header(name.toUpperCase()) ?? null);
+        const record = names.map((name) => req.headers[name] ?? null);
+        const after = names.map((name) => req.header(name) ?? null);
+        res.end(JSON.stringify({ before, record, after }));
+      });
+      const expected = ['a, b', 'a=1; b=2', '', null, null, null];
+      const request = get('/', 'X-Multi: a\r\nCookie: a=1\r\nx-MULTI: b\r\nCOOKIE: b=2\r\nX-Empty:\r\n');
+      for (const split of [false, true]) {
+        const client = await connect();
+        if (split) for (const byte of Buffer.from(request)) await client.write(Buffer.of(byte));
+        else await client.write(request);
+        const seen = JSON.parse((await client.readResponse()).text) as Record<string, unknown[]>;
+        expect(seen, split ? 'split byte by byte' : 'whole').to.deep.equal({ before: expected, record: expected, after: expected });
+      }
+    });
+
     it('reports the HTTP version, remote address and port', async function () {
       const { connect } = await startServer(echoFields);
       const client = await connect();

@@ -9,7 +9,7 @@ const validators = { etag: ETAG, lastModified: MODIFIED };
 const at = (seconds: number) => httpDateOf(seconds);
 
 function request(headers: Record<string, string>): HttpRequest {
-  return { headers } as unknown as HttpRequest;
+  return { headers, header: (name: string) => headers[name.toLowerCase()] } as unknown as HttpRequest;
 }
 
 describe('static/validators', function () {
