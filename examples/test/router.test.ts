@@ -19,6 +19,10 @@ describe('examples/router', function () {
     expect(await text('/boom')).to.deep.equal([500, 'Something broke; it has been logged.\n']);
     const refused = await fetch(`${example.url}/`, { method: 'DELETE' });
     expect([refused.status, refused.headers.get('allow')]).to.deep.equal([405, 'GET, HEAD']);
+    // The worker logs the failure on its stderr, which reaches this pipe on its own schedule.
+    for (let waited = 0; !example.output().includes('PERCORE_ERR_HANDLER_FAILED') && waited < 5000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     expect(example.output()).to.include('PERCORE_ERR_HANDLER_FAILED');
     expect(await example.stop()).to.equal(0);
   });
