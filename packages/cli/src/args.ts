@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from './usage-error.js';
+
+/** What was given on the command line, before env, file and defaults. */
+export interface Flags {
+  host?: string;
+  port?: string;
+  workers?: string;
+  engine?: string;
+  mount?: string[];
+  user?: string;
+  group?: string;
+  cert?: string;
+  key?: string;
+  debug?: boolean;
+  single?: boolean;
+  maxAge?: string;
+  cors?: boolean;
+  dotfiles?: string;
+  config?: string;
+  printConfig?: boolean;
+  root?: string;
+}
+
+export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'serve'; flags: Flags };
+
+const OPTIONS = {
+  host: { type: 'string', short: 'a' },
+  port: { type: 'string', short: 'p' },
+  workers: { type: 'string', short: 'w' },
+  engine: { type: 'string' },
+  mount: { type: 'string', short: 'l', multiple: true },
+  user: { type: 'string', short: 'u' },
+  group: { type: 'string' },
+  cert: { type: 'string', short: 'c' },
+  key: { type: 'string', short: 'k' },
+  // serve's names for the same two files.
+  'ssl-cert': { type: 'string' },
+  'ssl-key': { type: 'string' },
+  debug: { type: 'boolean', short: 'd' },
+  single: { type: 'boolean', short: 's' },
+  'max-age': { type: 'string' },
+  // sirv-cli's spelling.
+  maxage: { type: 'string' },
+  cors: { type: 'boolean' },
+  dotfiles: { type: 'string' },
+  config: { type: 'string' },
+  'print-config': { type: 'boolean' },
+  foreground: { type: 'boolean', short: 'f' },
+  chroot: { type: 'string', short: 'r' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/** Parses `percore <command> ...` strictly. Throws UsageError for anything it does not know. */
+export function parseCommandLine(argv: readonly string[]): Command {
+  let args = [...argv];
+  if (args[0] === '--') args = args.slice(1);
+  if (args.length === 0) throw new UsageError('no command given (percore serve [dir])');
+  const first = args[0]!;
+  if (first === '-h' || first === '--help' || first === 'help') return { kind: 'help' };
+  if (first === '-v' || first === '--version') return { kind: 'version' };
+  if (first !== 'serve') throw new UsageError(`unknown command '${first}' (the command is serve)`);
+  args = args.slice(1);
+  // `pnpm serve -- ./dir`: pnpm passes its `--` on to the script.
+  if (args[0] === '--') args = args.slice(1);
+
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    // node's message goes on about '--' for positionals; its first sentence says it.
+    throw new UsageError((error as Error).message.split('. ')[0]!);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  if (values.chroot !== undefined) {
+    throw new UsageError("-r (chroot) is not supported: Node has no chroot; use systemd's RootDirectory= or a container");
+  }
+  if (positionals.length > 1) throw new UsageError(`one directory at most, got ${positionals.length}: ${positionals.join(' ')}`);
+  const pick = (a: string | undefined, b: string | undefined, names: string): string | undefined => {
+    if (a !== undefined && b !== undefined && a !== b) throw new UsageError(`${names} are the same option: give one`);
+    return a ?? b;
+  };
+  const flags: Flags = {
+    host: values.host,
+    port: values.port,
+    workers: values.workers,
+    engine: values.engine,
+    mount: values.mount,
+    user: values.user,
+    group: values.group,
+    cert: pick(values.cert, values['ssl-cert'], '--cert and --ssl-cert'),
+    key: pick(values.key, values['ssl-key'], '--key and --ssl-key'),
+    debug: values.debug,
+    single: values.single,
+    maxAge: pick(values['max-age'], values.maxage, '--max-age and --maxage'),
+    cors: values.cors,
+    dotfiles: values.dotfiles,
+    config: values.config,
+    printConfig: values['print-config'],
+    root: positionals[0],
+  };
+  for (const key of Object.keys(flags) as Array<keyof Flags>) if (flags[key] === undefined) delete flags[key];
+  return { kind: 'serve', flags };
+}

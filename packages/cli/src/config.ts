@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import type { Flags } from './args.js';
+import { UsageError } from './usage-error.js';
+
+/** Everything `percore serve` runs with, resolved. Printed by --print-config. */
+export interface CliConfig {
+  root: string;
+  host: string;
+  port: number;
+  workers: number;
+  engine: 'net' | 'uws';
+  /** Prefix → module path (absolute), in the order given. */
+  mounts: Array<{ prefix: string; module: string }>;
+  user: string | null;
+  group: string | null;
+  cert: string | null;
+  key: string | null;
+  debug: boolean;
+  single: boolean;
+  maxAge: number;
+  cors: boolean;
+  dotfiles: 'hide' | 'allow';
+}
+
+/** The environment variables read, by config key. PERCORE_PORT is also how the primary tells a worker its port. */
+export const ENV_NAMES = {
+  host: 'PERCORE_HOST',
+  port: 'PERCORE_PORT',
+  workers: 'PERCORE_WORKERS',
+  engine: 'PERCORE_ENGINE',
+  user: 'PERCORE_USER',
+  group: 'PERCORE_GROUP',
+  debug: 'PERCORE_DEBUG',
+} as const;
+
+type Layer = Partial<Record<keyof CliConfig, unknown>>;
+
+const FILE_KEYS = new Set<string>([
+  'root',
+  'host',
+  'port',
+  'workers',
+  'engine',
+  'mount',
+  'user',
+  'group',
+  'cert',
+  'key',
+  'debug',
+  'single',
+  'maxAge',
+  'cors',
+  'dotfiles',
+]);
+
+/** Flags over env over the --config file over the defaults; paths made absolute against `cwd`. */
+export function resolveConfig(flags: Flags, env: NodeJS.ProcessEnv, cwd: string): CliConfig {
+  const file = flags.config === undefined ? {} : readConfigFile(resolve(cwd, flags.config));
+  const fileBase = flags.config === undefined ? cwd : resolve(cwd, flags.config, '..');
+  const fromEnv: Layer = {};
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') fromEnv[key as keyof CliConfig] = key === 'debug' ? envBoolean(name, value) : value;
+  }
+  const fromFlags: Layer = { ...flags, mounts: flags.mount };
+  delete (fromFlags as Record<string, unknown>).mount;
+
+  const pick = (key: keyof CliConfig): { value: unknown; from: string } | undefined => {
+    if (fromFlags[key] !== undefined) return { value: fromFlags[key], from: `--${dashed(key)}` };
+    if (fromEnv[key] !== undefined) return { value: fromEnv[key], from: ENV_NAMES[key as keyof typeof ENV_NAMES] };
+    if (file[key] !== undefined) return { value: file[key], from: `"${key === 'mounts' ? 'mount' : key}" in ${flags.config}` };
+    return undefined;
+  };
+  const value = <T>(key: keyof CliConfig, fallback: T, check: (raw: unknown, from: string) => T): T => {
+    const found = pick(key);
+    return found === undefined ? fallback : check(found.value, found.from);
+  };
+
+  const root = pick('root');
+  const rootPath = root === undefined ? cwd : resolve(root.from.startsWith('"') ? fileBase : cwd, stringOf(root.value, root.from, false));
+  const mountsFound = pick('mounts');
+  const mounts =
+    mountsFound === undefined ? [] : parseMounts(mountsFound.value, mountsFound.from, mountsFound.from.startsWith('"') ? fileBase : cwd);
+  const cert = pick('cert');
+  const key = pick('key');
+  const config: CliConfig = {
+    root: rootPath,
+    host: value('host', '127.0.0.1', (raw, from) => stringOf(raw, from, false)),
+    port: value('port', 8080, (raw, from) => integerOf(raw, from, 0, 65535)),
+    workers: value('workers', availableParallelism(), (raw, from) => integerOf(raw, from, 1, 1024)),
+    engine: value('engine', 'net' as const, (raw, from) => oneOf(raw, from, ['net', 'uws'] as const)),
+    mounts,
+    user: value('user', null, (raw, from) => stringOf(raw, from, true)),
+    group: value('group', null, (raw, from) => stringOf(raw, from, true)),
+    cert: cert === undefined ? null : resolve(cert.from.startsWith('"') ? fileBase : cwd, stringOf(cert.value, cert.from, false)),
+    key: key === undefined ? null : resolve(key.from.startsWith('"') ? fileBase : cwd, stringOf(key.value, key.from, false)),
+    debug: value('debug', false, booleanOf),
+    single: value('single', false, booleanOf),
+    maxAge: value('maxAge', 0, (raw, from) => integerOf(raw, from, 0, 2 ** 31 - 1)),
+    cors: value('cors', false, booleanOf),
+    dotfiles: value('dotfiles', 'hide' as const, (raw, from) => oneOf(raw, from, ['hide', 'allow'] as const)),
+  };
+  if ((config.cert === null) !== (config.key === null)) throw new UsageError('--cert and --key go together: give both');
+  return config;
+}
+
+function readConfigFile(path: string): Layer {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the config file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`the config file ${path} is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new UsageError(`the config file ${path} must hold a JSON object`);
+  const layer: Layer = {};
+  for (const [key, raw] of Object.entries(data)) {
+    if (!FILE_KEYS.has(key))
+      throw new UsageError(`the config file ${path} has an unknown key "${key}" (known: ${[...FILE_KEYS].join(', ')})`);
+    layer[(key === 'mount' ? 'mounts' : key) as keyof CliConfig] = raw;
+  }
+  return layer;
+}
+
+function parseMounts(raw: unknown, from: string, base: string): CliConfig['mounts'] {
+  const entries: Array<[string, unknown]> = [];
+  if (Array.isArray(raw)) {
+    for (const item of raw) {
+      const text = stringOf(item, from, false);
+      const equals = text.indexOf('=');
+      if (equals <= 0 || equals === text.length - 1) throw new UsageError(`${from}: '${text}' is not PREFIX=MODULE`);
+      entries.push([text.slice(0, equals), text.slice(equals + 1)]);
+    }
+  } else if (typeof raw === 'object' && raw !== null) {
+    entries.push(...Object.entries(raw));
+  } else {
+    throw new UsageError(`${from} must be PREFIX=MODULE entries (or, in a file, an object of prefix to module)`);
+  }
+  const seen = new Set<string>();
+  return entries.map(([prefix, module]) => {
+    if (!prefix.startsWith('/')) throw new UsageError(`${from}: the prefix '${prefix}' must start with '/'`);
+    if (seen.has(prefix)) throw new UsageError(`${from}: '${prefix}' is mounted twice`);
+    seen.add(prefix);
+    return { prefix, module: resolve(base, stringOf(module, from, false)) };
+  });
+}
+
+function dashed(key: string): string {
+  if (key === 'mounts') return 'mount';
+  return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+function stringOf(raw: unknown, from: string, allowEmpty: boolean): string {
+  if (typeof raw === 'number' && Number.isInteger(raw)) return String(raw);
+  if (typeof raw !== 'string' || (!allowEmpty && raw === '')) throw new UsageError(`${from} must be a non-empty string`);
+  return raw;
+}
+
+function integerOf(raw: unknown, from: string, min: number, max: number): number {
+  const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`${from} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function booleanOf(raw: unknown, from: string): boolean {
+  if (typeof raw !== 'boolean') throw new UsageError(`${from} must be true or false, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+function envBoolean(name: string, value: string): boolean {
+  if (value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  throw new UsageError(`${name} must be 1, 0, true or false, got '${value}'`);
+}
+
+function oneOf<T extends string>(raw: unknown, from: string, allowed: readonly T[]): T {
+  if (typeof raw !== 'string' || !(allowed as readonly string[]).includes(raw)) {
+    throw new UsageError(`${from} must be ${allowed.join(' or ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
+}

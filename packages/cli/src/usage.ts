@@ -1,0 +1,43 @@
+/** The text of `percore --help`. */
+export function usage(): string {
+  return `Usage: percore serve [options] [dir]
+
+Serves dir (default: the current directory) on every core, with percore's static file handler,
+and handler modules mounted at URL prefixes.
+
+Options:
+  -a, --host HOST          address to listen on (default 127.0.0.1; 0.0.0.0 for every IPv4 address)
+  -p, --port PORT          port (default 8080; 0 picks a free one)
+  -w, --workers N          worker processes (default: one per core)
+      --engine net|uws     the HTTP engine (default net; uws is uWebSockets.js, HTTP/1.1 only)
+  -l, --mount PREFIX=FILE  mount the handler or Router that FILE exports (default export, or
+                           \`handler\` or \`router\`) at PREFIX, loaded in every worker; repeatable
+  -u, --user USER          drop to this user (name or uid) in every worker once the port is bound;
+                           if the drop fails, percore refuses to serve (exit 1)
+      --group GROUP        drop to this group (default with --user: the user's primary group)
+  -c, --cert FILE          serve HTTPS with this PEM certificate (needs --key)
+  -k, --key FILE           the certificate's PEM private key
+  -d, --debug              log each request to stderr: method, path, status, milliseconds
+  -s, --single             single-page app: a GET for a page (Accept: text/html, or a last path
+                           segment without an extension) that finds no file answers /index.html
+      --max-age SECONDS    Cache-Control max-age for files (default 0)
+      --cors               Access-Control-Allow-Origin: * on every response; answers preflights
+      --dotfiles hide|allow  serve paths with a segment starting with '.' (default hide: 404)
+      --config FILE        read options from a JSON file (keys as the long flags: "port", "maxAge",
+                           "mount": {"/api": "./api.mjs"}, "root", ...)
+      --print-config       print the resolved configuration as JSON and exit
+  -f, --foreground         accepted and ignored: percore always stays in the foreground
+  -h, --help               this text
+  -v, --version            percore's version
+
+Precedence: flags, then environment (PERCORE_HOST, PERCORE_PORT, PERCORE_WORKERS, PERCORE_ENGINE,
+PERCORE_USER, PERCORE_GROUP, PERCORE_DEBUG=1), then the --config file, then the defaults.
+
+Not supported: -r (chroot). Node has no chroot; use systemd's RootDirectory= (or
+ProtectSystem=/ReadOnlyPaths=) or a container to confine the process.
+
+Output is plain text (no colour), so NO_COLOR changes nothing.
+Exit codes: 0 stopped cleanly (SIGTERM/SIGINT drain), 1 runtime failure (e.g. a taken port:
+PERCORE_ERR_LISTEN_FAILED), 2 usage (bad flag, missing dir, unusable module or file).
+See docs/cli.md.`;
+}
