@@ -2,11 +2,11 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:https';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { childPids, idsOf, reapAll, requireBuild, runCli, serveCli, within } from './support/cli.js';
+import { childPids, establishedInodes, idsOf, socketInodes, reapAll, requireBuild, runCli, serveCli, within } from './support/cli.js';
 
 /** The server package's entry, by absolute URL: temp modules outside the workspace import it so. */
 const SERVER_ENTRY = pathToFileURL(fileURLToPath(new URL('../../server/dist/index.js', import.meta.url))).href;
@@ -141,7 +141,7 @@ describe('percore serve (the CLI as a child process)', function () {
     expect(plain).to.include({ port: 8080, host: '127.0.0.1', root: dir, single: false, cors: false, dotfiles: 'hide', debug: false });
   });
 
-  it('--user nobody: every worker runs as nobody once bound, and requests still work', async function () {
+  it('--user nobody: every worker runs as nobody once bound, requests still work, and the primary (root) holds no connection', async function () {
     if (process.getuid?.() !== 0) this.skip(); // dropping privileges needs root; CI runs as root
     const cli = await serveCli([dir, '-p', '0', '-w', '2', '--user', 'nobody']);
     expect(cli.line).to.include('as nobody');
@@ -159,6 +159,34 @@ describe('percore serve (the CLI as a child process)', function () {
     for (let i = 0; i < 4; i++) {
       const response = await fetch(`${cli.url}/hello.txt`, { headers: { connection: 'close' } });
       expect(await response.text()).to.equal('hello from disk\n');
+    }
+
+    // A connection held open after its answer: a worker holds its server side, the primary never.
+    const port = Number(new URL(cli.url).port);
+    const socket = connect(port, '127.0.0.1');
+    try {
+      const answer = await within(
+        new Promise<string>((resolve, reject) => {
+          let text = '';
+          socket.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+            if (text.endsWith('hello from disk\n')) resolve(text);
+          });
+          socket.on('error', reject);
+          socket.write('GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n\r\n');
+        }),
+        5000,
+        'the keep-alive answer',
+      );
+      expect(answer).to.match(/^HTTP\/1\.1 200 /);
+      const established = establishedInodes(port);
+      expect(established.size).to.be.greaterThan(0);
+      const inPrimary = [...socketInodes(cli.child.pid!)].filter((inode) => established.has(inode));
+      const inWorkers = workers.flatMap((pid) => [...socketInodes(pid)].filter((inode) => established.has(inode)));
+      expect(inPrimary).to.deep.equal([]);
+      expect(inWorkers).to.have.length(1);
+    } finally {
+      socket.destroy();
     }
   });
 

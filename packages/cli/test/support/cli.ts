@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI: the tests run it as users do (`pnpm test` builds first). */
@@ -133,4 +133,30 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
     promise,
     new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms).unref()),
   ]);
+}
+
+/** The socket inodes of established IPv4 TCP connections whose local port is `port`, from /proc/net/tcp. */
+export function establishedInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    // local_address is HEXIP:HEXPORT; state 01 is ESTABLISHED; the inode is the tenth field.
+    if (fields.length > 9 && fields[1]!.endsWith(`:${hexPort}`) && fields[3] === '01') inodes.add(fields[9]!);
+  }
+  return inodes;
+}
+
+/** The socket inodes a process holds open, from /proc/<pid>/fd. */
+export function socketInodes(pid: number): Set<string> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match !== null) inodes.add(match[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return inodes;
 }
