@@ -52,4 +52,9 @@ export default tseslint.config(
     extends: [js.configs.recommended],
     languageOptions: { globals: globals.node },
   },
+  {
+    // Pages the browser tests serve: they run in Chromium, not in Node.
+    files: ['packages/*/test/fixtures/site/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
 );
