@@ -3,7 +3,7 @@
  * empty directory, dotfiles, precompressed siblings, symlinks inside and out, and a secret file
  * outside the root that no response may ever carry.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -55,5 +55,12 @@ export function makeSite(): Site {
   symlinkSync(join(base, 'outside'), join(root, 'linkdir-out'));
   symlinkSync(join(root, 'a.txt'), join(root, 'link-in.txt'));
   symlinkSync('../secret.txt', join(root, 'dir', 'relative-out.txt'));
+  // Written a day ago: a file modified within the last second has a Last-Modified that moves
+  // with the clock (it is clamped to the response's Date, RFC 9110 8.8.2.1) and is only a weak
+  // validator (8.8.2.2), so the validator tests would depend on when a second boundary falls.
+  const dayAgo = new Date(Date.now() - 86_400_000);
+  for (const entry of readdirSync(base, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) utimesSync(join(entry.parentPath, entry.name), dayAgo, dayAgo);
+  }
   return { base, root, secret, hundred, remove: () => rmSync(base, { recursive: true, force: true }) };
 }
