@@ -4,7 +4,7 @@
  * commit, generated here: a WAV tone of several MiB for the browser to seek in, a text file with
  * `.gz` and `.br` siblings, and a binary file for byte ranges.
  */
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +86,13 @@ export async function makeSite(): Promise<Site> {
     await writeFile(join(root, 'text/words.txt.gz'), text.gzip);
     await writeFile(join(root, 'text/words.txt.br'), text.brotli);
     await writeFile(join(root, 'data/pattern.bin'), binary.bytes);
+    // A day old: a file modified within the last second gets a Last-Modified clamped to the
+    // response's Date (RFC 9110 8.8.2.1) that moves with the clock, so -z and reloads would
+    // depend on when a second boundary falls.
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) await utimes(join(entry.parentPath, entry.name), dayAgo, dayAgo);
+    }
     return { root, media, text, binary, remove: () => rm(root, { recursive: true, force: true }) };
   } catch (error) {
     await rm(root, { recursive: true, force: true });
