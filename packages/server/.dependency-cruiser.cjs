@@ -1,20 +1,21 @@
 // The floors of packages/server/src, lowest first; a module may import its own floor or lower
 // ones, never a higher one, so no folder-level import circle can form. Checked by `pnpm test`
 // (depcruise src), and also by ../shared/tools/folder_cycles.py.
-//   0  errors.ts, util/
+//   0  errors.ts, util/, logging/  (logging: the default JSON logger, the pino adapter, the line writer)
 //   1  scheduler/        timer wheel, Scheduler, Task, Listener, transport
 //   2  http/, pubsub/    the engine-neutral handler API, the Engine interface; pub/sub types
 //   3  net/, uws/        the engines (neither imports the other)
 //      routing/, static/ handlers on the handler API alone: the router and error pages; serveStatic
 //                        (static may use routing's error pages, never the reverse; neither sees an engine)
+//      metrics/, access-log/, health/  observers and handlers on the observer and handler API alone
 //   4  server.ts         createServer: picks an engine
 //   5  cluster/          serve: primary, workers
 //   6  index.ts, entries/  the public entries
 const floors = [
-  ['errors', 'util'],
+  ['errors', 'util', 'logging'],
   ['scheduler'],
   ['http', 'pubsub'],
-  ['net', 'uws', 'routing', 'static'],
+  ['net', 'uws', 'routing', 'static', 'metrics', 'access-log', 'health'],
   ['server'],
   ['cluster'],
   ['index', 'entries'],
@@ -44,11 +45,11 @@ const forbidden = [
     from: { path: unit('uws') },
     to: { path: unit('net') },
   },
-  ...['routing', 'static'].flatMap((handlers) =>
+  ...['routing', 'static', 'metrics', 'access-log', 'health'].flatMap((handlers) =>
     ['net', 'uws'].map((engine) => ({
       name: 'handlers-apart-from-engines',
       severity: 'error',
-      comment: 'The router and serveStatic run on every engine: they see only the handler API.',
+      comment: 'The router, serveStatic, metrics, access logs and health checks run on every engine: they see only the handler and observer API.',
       from: { path: unit(handlers) },
       to: { path: unit(engine) },
     })),

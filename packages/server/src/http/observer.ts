@@ -1,3 +1,4 @@
+import type { PercoreError } from '../errors.js';
 import type { Logger } from '../scheduler/scheduler.js';
 
 /**
@@ -35,6 +36,11 @@ export interface ExchangeRecord {
   durationMs: number;
   /** Why the exchange ended badly: the handler's error, or the abort's reason. */
   error: unknown;
+  /**
+   * A request header's value, for the names the observer lists in `requestHeaders` (kept from
+   * the start, so readable to the end on every engine); in `started`, any header.
+   */
+  requestHeader(name: string): string | undefined;
 }
 
 /** What a record reads of the request: every engine's request has these. */
@@ -45,16 +51,29 @@ export interface RequestFacts {
   readonly remoteAddress: string;
   /** Written by a router during the exchange; a plain field on every engine, so readable to the end. */
   readonly route: string | undefined;
+  header(name: string): string | undefined;
 }
 
 export interface ExchangeObserver {
+  /**
+   * Request headers (lower case) the record keeps for `requestHeader` after `started`: an access
+   * log's `user-agent`, a tracer's `traceparent`. Copied once per exchange, so list only what is read.
+   */
+  readonly requestHeaders?: readonly string[];
   /** The request head has been received and the handler is about to run. */
   started?(exchange: ExchangeRecord): void;
   /** The response has been written whole. */
   ended?(exchange: ExchangeRecord): void;
   /** The exchange ended without a whole response: the client left, a timeout, a cut connection. */
   aborted?(exchange: ExchangeRecord): void;
+  /**
+   * Input refused before any exchange began (a malformed or oversized head), answered with a
+   * canned error and the connection closed. On `net`; uWS refuses such input itself, unseen.
+   */
+  rejected?(error: PercoreError, engine: string): void;
 }
+
+const HOOKS = ['started', 'ended', 'aborted'] as const;
 
 /** Several observers as one, called in order. */
 export function combineObservers(...observers: Array<ExchangeObserver | undefined | null>): ExchangeObserver | null {
@@ -62,8 +81,8 @@ export function combineObservers(...observers: Array<ExchangeObserver | undefine
   if (present.length === 0) return null;
   if (present.length === 1) return present[0]!;
   // Only the hooks some observer has, so that an engine can tell nobody waits for the end.
-  const combined: ExchangeObserver = {};
-  for (const hook of ['started', 'ended', 'aborted'] as const) {
+  const combined: { -readonly [K in keyof ExchangeObserver]: ExchangeObserver[K] } = {};
+  for (const hook of HOOKS) {
     const hooks = present.filter((observer) => observer[hook] !== undefined);
     if (hooks.length > 0) {
       combined[hook] = (exchange) => {
@@ -71,6 +90,14 @@ export function combineObservers(...observers: Array<ExchangeObserver | undefine
       };
     }
   }
+  const rejecters = present.filter((observer) => observer.rejected !== undefined);
+  if (rejecters.length > 0) {
+    combined.rejected = (error, engine) => {
+      for (const observer of rejecters) observer.rejected!(error, engine);
+    };
+  }
+  const headers = [...new Set(present.flatMap((observer) => observer.requestHeaders ?? []))];
+  if (headers.length > 0) combined.requestHeaders = headers;
   return combined;
 }
 
@@ -94,7 +121,11 @@ export class ObservedExchange implements ExchangeRecord {
   error: unknown = undefined;
   private settled = false;
   /** The request while `started` runs (read only if a hook asks); a copy once the record is kept. */
-  private facts: Omit<RequestFacts, 'route'>;
+  private facts: Omit<RequestFacts, 'route' | 'header'>;
+  /** The request while `started` runs; then null, and the kept headers answer. */
+  private live: RequestFacts | null;
+  /** The values of the observer's `requestHeaders`, in its order, once kept. */
+  private keptHeaders: Array<string | undefined> | null = null;
   /** The request itself, for `route`: a router writes it after `started`. */
   private readonly routed: Pick<RequestFacts, 'route'>;
 
@@ -106,8 +137,15 @@ export class ObservedExchange implements ExchangeRecord {
     request: RequestFacts,
   ) {
     this.facts = request;
+    this.live = request;
     this.routed = request;
     this.tell(observer.started);
+  }
+
+  requestHeader(name: string): string | undefined {
+    if (this.live !== null) return this.live.header(name);
+    const index = this.keptHeaders === null ? -1 : this.observer.requestHeaders!.indexOf(name);
+    return index < 0 ? undefined : this.keptHeaders![index];
   }
 
   get method(): string {
@@ -134,6 +172,12 @@ export class ObservedExchange implements ExchangeRecord {
   keep(): this {
     const { method, target, httpVersion, remoteAddress } = this.facts;
     this.facts = { method, target, httpVersion, remoteAddress };
+    const names = this.observer.requestHeaders;
+    if (names !== undefined && names.length > 0) {
+      const request = this.live!;
+      this.keptHeaders = names.map((name) => request.header(name));
+    }
+    this.live = null;
     return this;
   }
 

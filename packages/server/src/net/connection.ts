@@ -5,6 +5,7 @@ import type { Handler } from '../http/api.js';
 import { checkHandler } from '../http/engine-options.js';
 import { decideHandlerFailure } from '../http/handler-failure.js';
 import { ObservedExchange, observesEnds, type ExchangeObserver } from '../http/observer.js';
+import { observerNow, withTracing, type ObserverChoice } from '../http/tracing.js';
 import { cannedResponse, CONTINUE_RESPONSE } from '../http/canned.js';
 import { resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from '../http/options.js';
 import { ParseEvent, RequestParser, type ParserSink } from './parser.js';
@@ -102,7 +103,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     private readonly options: ResolvedHttpOptions,
     readonly serverHeader: string,
     readonly keepAliveHeader: string,
-    private readonly observer: ExchangeObserver | null,
+    private readonly observers: ObserverChoice,
   ) {
     super(context);
     this.parser = new RequestParser(options, this);
@@ -258,7 +259,8 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     this.writeState = WriteState.Handler;
     this.bodyPaused = false;
     this.requestKeepAlive = parser.keepAlive;
-    if (this.observer !== null) this.observe(request);
+    const observer = observerNow(this.observers);
+    if (observer !== null) this.observe(request, observer);
 
     let result: void | Promise<void>;
     try {
@@ -409,6 +411,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
       response?.abort();
       this.write(cannedResponse(code));
       if (this.observed !== null) this.settleObserved(true, error.status, error);
+      else if (response === null) this.tellRejected(error);
       this.halfClose();
     } else if (response.finished) {
       // Its response is complete (the body was being dropped): close gently so that a reset
@@ -436,14 +439,24 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
 
   // ---- the exchange observer (only while one is set) ---------------------------------------
 
-  private observe(request: NetRequest): void {
-    const observer = this.observer!;
+  private observe(request: NetRequest, observer: ExchangeObserver): void {
     const observed = new ObservedExchange(observer, this.scheduler.logger, 'net', request);
     // Kept, with the request's fields copied (the socket's address is gone once it closes) and its
     // bytes counted, only for an observer that waits for the end.
     if (observesEnds(observer)) {
       this.observed = observed.keep();
       this.bytesWrittenAtStart = this.socket.bytesWritten;
+    }
+  }
+
+  /** Input refused before an exchange began: only the server's own observer hears it. */
+  private tellRejected(error: PercoreError): void {
+    const observer = this.observers.plain;
+    if (observer?.rejected === undefined) return;
+    try {
+      observer.rejected(error, 'net');
+    } catch (thrown) {
+      this.scheduler.logger.error('PERCORE_ERR_OBSERVER_FAILED', 'the exchange observer threw in rejected', thrown);
     }
   }
 
@@ -567,10 +580,11 @@ export function httpProtocol(handler: Handler, options: HttpOptions = {}, observ
   const resolved = resolveHttpOptions(options);
   const serverHeader = resolved.serverName === null ? '' : `Server: ${resolved.serverName}\r\n`;
   const keepAliveHeader = keepAliveHeaderFor(resolved);
+  const observers = withTracing(observer);
   return {
     options: resolved,
     observer,
-    factory: (context) => new HttpTask(context, handler, resolved, serverHeader, keepAliveHeader, observer),
+    factory: (context) => new HttpTask(context, handler, resolved, serverHeader, keepAliveHeader, observers),
     refuse: (socket) => socket.end(cannedResponse('PERCORE_ERR_SERVER_BUSY')),
   };
 }

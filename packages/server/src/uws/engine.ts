@@ -15,6 +15,7 @@ import {
 } from '../http/engine.js';
 import { checkHandler, schedulerFor, type EngineOptions } from '../http/engine-options.js';
 import type { ExchangeObserver } from '../http/observer.js';
+import { withTracing, type ObserverChoice } from '../http/tracing.js';
 import { resolveHttpOptions, type ResolvedHttpOptions } from '../http/options.js';
 import type { MessageData, PublishSink } from '../pubsub/types.js';
 import type { Logger, Scheduler } from '../scheduler/scheduler.js';
@@ -91,6 +92,8 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
   readonly capabilities = UWS_CAPABILITIES;
   readonly handler: Handler;
   readonly observer: ExchangeObserver | null;
+  /** The observer, and the same with the tracing channels'. */
+  readonly observers: ObserverChoice;
   readonly uws: Uws;
   readonly app: TemplatedApp;
   readonly options: ResolvedHttpOptions;
@@ -120,6 +123,7 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
     checkHandler(handler);
     this.handler = handler;
     this.observer = options.observer ?? null;
+    this.observers = withTracing(this.observer);
     this.options = resolveHttpOptions(options.http);
     this.scheduler = schedulerFor(options);
     this.uws = loadUws();

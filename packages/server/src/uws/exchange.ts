@@ -4,7 +4,8 @@ import { PercoreError, type ErrorCode } from '../errors.js';
 import type { Handler } from '../http/api.js';
 import { cannedReply } from '../http/canned.js';
 import { decideHandlerFailure } from '../http/handler-failure.js';
-import { ObservedExchange, observesEnds, type ExchangeObserver } from '../http/observer.js';
+import { ObservedExchange, observesEnds } from '../http/observer.js';
+import { observerNow, type ObserverChoice } from '../http/tracing.js';
 import type { ResolvedHttpOptions } from '../http/options.js';
 import type { RequestBody } from '../http/request-body.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -18,7 +19,7 @@ export interface ExchangeHost {
   readonly options: ResolvedHttpOptions;
   readonly scheduler: Scheduler;
   readonly draining: boolean;
-  readonly observer: ExchangeObserver | null;
+  readonly observers: ObserverChoice;
   exchangeStarted(): void;
   /** `keptAlive`: the connection stays open for another request. */
   exchangeEnded(keptAlive: boolean): void;
@@ -57,11 +58,12 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
     host.exchangeStarted();
     this.request = new UwsRequest(this, nativeRequest, native, method);
     this.response = new UwsResponse(this, native, isHead);
-    if (host.observer !== null) {
-      const observed = new ObservedExchange(host.observer, host.scheduler.logger, 'uws', this.request);
+    const observer = observerNow(host.observers);
+    if (observer !== null) {
+      const observed = new ObservedExchange(observer, host.scheduler.logger, 'uws', this.request);
       // Kept only for an observer that waits for the end, with the request copied: uWS frees its
       // request when the callback returns (rule 5).
-      if (observesEnds(host.observer)) this.observed = observed.keep();
+      if (observesEnds(observer)) this.observed = observed.keep();
     }
   }
 

@@ -4,9 +4,12 @@
  * of observer hooks (started, ended, aborted) with the same records.
  */
 import { expect } from 'chai';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { connect } from 'node:net';
 import type { Engine, EngineName } from '../../src/http/engine.js';
 import type { ExchangeObserver, ExchangeRecord } from '../../src/http/observer.js';
+import { REQUEST_ABORT_CHANNEL, REQUEST_END_CHANNEL, REQUEST_START_CHANNEL, type TracingMessage } from '../../src/http/tracing.js';
+import type { PercoreError } from '../../src/errors.js';
 import { createServer } from '../../src/server.js';
 import { ENGINES } from '../support/engines.js';
 import { errorCode } from '../support/errors.js';
@@ -17,13 +20,15 @@ interface Seen {
   hook: 'started' | 'ended' | 'aborted';
   record: ExchangeRecord;
   /** The record's fields when the hook ran (the engine fills one record in as it goes). */
-  copy: ExchangeRecord;
+  copy: RecordFields;
 }
+
+type RecordFields = Omit<ExchangeRecord, 'requestHeader'>;
 
 function recordingObserver(): ExchangeObserver & { seen: Seen[] } {
   const seen: Seen[] = [];
   // Every field read as the hook runs (some are getters, so a spread would miss them).
-  const copy = (record: ExchangeRecord): ExchangeRecord => {
+  const copy = (record: ExchangeRecord): RecordFields => {
     const { engine, method, target, httpVersion, remoteAddress, route, startTime, status, bytesIn, bytesOut, durationMs, error } = record;
     return { engine, method, target, httpVersion, remoteAddress, route, startTime, status, bytesIn, bytesOut, durationMs, error };
   };
@@ -222,6 +227,113 @@ for (const engine of ENGINES) {
         for (const path of ['/a', '/b?q=1']) expect(await (await fetch(`${server.url}${path}`)).text()).to.equal('counted');
         expect(started).to.deep.equal(['GET /a', 'GET /b?q=1']);
       });
+
+      it('keeps the request headers an observer lists, readable to the end; any header while started runs', async function () {
+        const seen: Array<Record<string, string | undefined>> = [];
+        const observer: ExchangeObserver = {
+          requestHeaders: ['user-agent', 'x-trace'],
+          started: (x) => void seen.push({ hook: 'started', accept: x.requestHeader('accept'), trace: x.requestHeader('x-trace') }),
+          ended: (x) =>
+            void seen.push({
+              hook: 'ended',
+              agent: x.requestHeader('user-agent'),
+              trace: x.requestHeader('x-trace'),
+              accept: x.requestHeader('accept'),
+            }),
+        };
+        const server = make({
+          handler: async (_req, res) => {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            res.end('later');
+          },
+          observer,
+        });
+        await server.listen({ port: 0 });
+        const headers = { 'user-agent': 'probe/1', 'x-trace': 'abc', accept: 'text/plain' };
+        expect(await (await fetch(`${server.url}/`, { headers })).text()).to.equal('later');
+        await eventually(() => seen.length === 2, 2000, 'two hooks');
+        expect(seen[0]).to.deep.equal({ hook: 'started', accept: 'text/plain', trace: 'abc' });
+        // Past `started`, only the listed names were kept.
+        expect(seen[1]).to.deep.equal({ hook: 'ended', agent: 'probe/1', trace: 'abc', accept: undefined });
+      });
+
+      it('publishes start and end on the tracing channels only while someone subscribes, with one record', async function () {
+        const messages: Array<{ channel: string; exchange: ExchangeRecord; trace: string | undefined }> = [];
+        const listeners = [REQUEST_START_CHANNEL, REQUEST_END_CHANNEL, REQUEST_ABORT_CHANNEL].map((name) => {
+          const listener = (message: unknown) => {
+            const { exchange } = message as TracingMessage;
+            messages.push({ channel: name, exchange, trace: exchange.requestHeader('traceparent') });
+          };
+          return { name, listener };
+        });
+        // No observer of the server's own: tracing works without one.
+        const server = make({ handler: (req, res) => res.end(req.path) });
+        await server.listen({ port: 0 });
+        await (await fetch(`${server.url}/before`)).text();
+        for (const { name, listener } of listeners) subscribe(name, listener);
+        const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+        try {
+          expect(await (await fetch(`${server.url}/traced`, { headers: { traceparent } })).text()).to.equal('/traced');
+          await eventually(() => messages.length === 2, 2000, 'start and end');
+        } finally {
+          for (const { name, listener } of listeners) unsubscribe(name, listener);
+        }
+        await (await fetch(`${server.url}/after`)).text();
+        expect(messages.map((m) => m.channel)).to.deep.equal([REQUEST_START_CHANNEL, REQUEST_END_CHANNEL]);
+        expect(messages[0]!.exchange).to.equal(messages[1]!.exchange);
+        expect(messages[1]!.exchange).to.include({ target: '/traced', status: 200, engine });
+        expect(messages.map((m) => m.trace)).to.deep.equal([traceparent, traceparent]);
+      });
+
+      it('publishes an abort on the tracing channel for a client that leaves mid-response', async function () {
+        const aborts: ExchangeRecord[] = [];
+        const listener = (message: unknown) => void aborts.push((message as TracingMessage).exchange);
+        let wrote!: () => void;
+        const headSent = new Promise<void>((resolve) => (wrote = resolve));
+        const server = make({
+          handler: (_req, res) => {
+            res.write('part');
+            wrote();
+          },
+        });
+        const { port } = await server.listen({ port: 0 });
+        subscribe(REQUEST_ABORT_CHANNEL, listener);
+        try {
+          const socket = connect(port, '127.0.0.1');
+          socket.on('error', () => {});
+          socket.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+          await headSent;
+          socket.destroy();
+          await eventually(() => aborts.length === 1, 2000, 'abort published');
+        } finally {
+          unsubscribe(REQUEST_ABORT_CHANNEL, listener);
+        }
+        expect(errorCode(aborts[0]!.error)).to.equal('PERCORE_ERR_ABORTED');
+      });
+
+      if (engine === 'net') {
+        it('tells `rejected` of a head refused before any exchange began, with its code (net)', async function () {
+          const rejected: Array<{ code: string; status: number; engine: string }> = [];
+          const observer = recordingObserver();
+          const server = make({
+            handler: (_req, res) => res.end('never'),
+            observer: {
+              ...observer,
+              rejected: (error: PercoreError, name: string) => void rejected.push({ code: error.code, status: error.status, engine: name }),
+            },
+          });
+          const { port } = await server.listen({ port: 0 });
+          const socket = await connectTo(port);
+          socket.write('GET / HTTP/1.1\r\nBad Header: x\r\n\r\n');
+          const { data } = await readUntil(socket, (received) => received.includes('\r\n\r\n'));
+          socket.destroy();
+          expect(data.toString('latin1')).to.match(/^HTTP\/1\.1 400 /);
+          await eventually(() => rejected.length === 1, 2000, 'rejected');
+          expect(rejected[0]).to.deep.include({ status: 400, engine: 'net' });
+          expect(rejected[0]!.code).to.match(/^PERCORE_ERR_/);
+          expect(observer.seen, 'no exchange began').to.deep.equal([]);
+        });
+      }
 
       it('logs an observer that throws and serves the exchange regardless', async function () {
         const logger = collectingLogger();
