@@ -19,6 +19,13 @@ export interface Flags {
   dotfiles?: string;
   config?: string;
   printConfig?: boolean;
+  /** true: on, at the default path; or the path. */
+  metrics?: true | string;
+  metricsPort?: string;
+  health?: boolean;
+  /** true: to stdout; or the file. */
+  accessLog?: true | string;
+  logFormat?: string;
   root?: string;
 }
 
@@ -46,6 +53,12 @@ const OPTIONS = {
   dotfiles: { type: 'string' },
   config: { type: 'string' },
   'print-config': { type: 'boolean' },
+  // Optional values, given with '=' only (see withOptionalValues).
+  metrics: { type: 'string' },
+  'metrics-port': { type: 'string' },
+  health: { type: 'boolean' },
+  'access-log': { type: 'string' },
+  'log-format': { type: 'string' },
   foreground: { type: 'boolean', short: 'f' },
   chroot: { type: 'string', short: 'r' },
   help: { type: 'boolean', short: 'h' },
@@ -67,7 +80,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
 
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
   try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: withOptionalValues(args), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     // node's message goes on about '--' for positionals; its first sentence says it.
     throw new UsageError((error as Error).message.split('. ')[0]!);
@@ -100,8 +113,31 @@ export function parseCommandLine(argv: readonly string[]): Command {
     dotfiles: values.dotfiles,
     config: values.config,
     printConfig: values['print-config'],
+    metrics: switchOrValue(values.metrics),
+    metricsPort: values['metrics-port'],
+    health: values.health,
+    accessLog: switchOrValue(values['access-log']),
+    logFormat: values['log-format'],
     root: positionals[0],
   };
   for (const key of Object.keys(flags) as Array<keyof Flags>) if (flags[key] === undefined) delete flags[key];
   return { kind: 'serve', flags };
+}
+
+/** The flags whose value is optional. */
+const OPTIONAL_VALUE_FLAGS = new Set(['--metrics', '--access-log']);
+
+/**
+ * `--metrics` and `--access-log` take their value only after '=' (as GNU getopt's optional
+ * arguments do), so that `serve --metrics ./site` keeps ./site as the directory. parseArgs has no
+ * optional values: a bare one becomes `--metrics=`, an empty value that means "on, by default".
+ * Nothing after a `--` terminator is touched.
+ */
+function withOptionalValues(args: readonly string[]): string[] {
+  const terminator = args.indexOf('--');
+  return args.map((arg, index) => ((terminator === -1 || index < terminator) && OPTIONAL_VALUE_FLAGS.has(arg) ? `${arg}=` : arg));
+}
+
+function switchOrValue(value: string | undefined): true | string | undefined {
+  return value === '' ? true : value;
 }

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Flags } from './args.js';
+import { booleanOf, envBoolean, envSwitch, integerOf, oneOf, stringOf } from './config-values.js';
+import { resolveObservability, type Found, type ObservabilityConfig } from './observability-config.js';
 import { UsageError } from './usage-error.js';
 
 /** Everything `percore serve` runs with, resolved. Printed by --print-config. */
-export interface CliConfig {
+export interface CliConfig extends ObservabilityConfig {
   root: string;
   host: string;
   port: number;
@@ -33,7 +35,16 @@ export const ENV_NAMES = {
   user: 'PERCORE_USER',
   group: 'PERCORE_GROUP',
   debug: 'PERCORE_DEBUG',
+  metrics: 'PERCORE_METRICS',
+  metricsPort: 'PERCORE_METRICS_PORT',
+  health: 'PERCORE_HEALTH',
+  accessLog: 'PERCORE_ACCESS_LOG',
+  logFormat: 'PERCORE_LOG_FORMAT',
 } as const;
+
+/** Read as switches (1/true, 0/false) or, for those that take one, a value instead. */
+const ENV_BOOLEANS = new Set<string>(['debug', 'health']);
+const ENV_SWITCHES_WITH_VALUE = new Set<string>(['metrics', 'accessLog']);
 
 type Layer = Partial<Record<keyof CliConfig, unknown>>;
 
@@ -53,6 +64,11 @@ const FILE_KEYS = new Set<string>([
   'maxAge',
   'cors',
   'dotfiles',
+  'metrics',
+  'metricsPort',
+  'health',
+  'accessLog',
+  'logFormat',
 ]);
 
 /** Flags over env over the --config file over the defaults; paths made absolute against `cwd`. */
@@ -62,15 +78,22 @@ export function resolveConfig(flags: Flags, env: NodeJS.ProcessEnv, cwd: string)
   const fromEnv: Layer = {};
   for (const [key, name] of Object.entries(ENV_NAMES)) {
     const value = env[name];
-    if (value !== undefined && value !== '') fromEnv[key as keyof CliConfig] = key === 'debug' ? envBoolean(name, value) : value;
+    if (value === undefined || value === '') continue;
+    fromEnv[key as keyof CliConfig] = ENV_BOOLEANS.has(key)
+      ? envBoolean(name, value)
+      : ENV_SWITCHES_WITH_VALUE.has(key)
+        ? envSwitch(value)
+        : value;
   }
   const fromFlags: Layer = { ...flags, mounts: flags.mount };
   delete (fromFlags as Record<string, unknown>).mount;
 
-  const pick = (key: keyof CliConfig): { value: unknown; from: string } | undefined => {
-    if (fromFlags[key] !== undefined) return { value: fromFlags[key], from: `--${dashed(key)}` };
-    if (fromEnv[key] !== undefined) return { value: fromEnv[key], from: ENV_NAMES[key as keyof typeof ENV_NAMES] };
-    if (file[key] !== undefined) return { value: file[key], from: `"${key === 'mounts' ? 'mount' : key}" in ${flags.config}` };
+  // A relative path is relative to the working directory, or to the file it is written in.
+  const pick = (key: keyof CliConfig): Found | undefined => {
+    if (fromFlags[key] !== undefined) return { value: fromFlags[key], from: `--${dashed(key)}`, base: cwd };
+    if (fromEnv[key] !== undefined) return { value: fromEnv[key], from: ENV_NAMES[key as keyof typeof ENV_NAMES], base: cwd };
+    if (file[key] !== undefined)
+      return { value: file[key], from: `"${key === 'mounts' ? 'mount' : key}" in ${flags.config}`, base: fileBase };
     return undefined;
   };
   const value = <T>(key: keyof CliConfig, fallback: T, check: (raw: unknown, from: string) => T): T => {
@@ -79,28 +102,29 @@ export function resolveConfig(flags: Flags, env: NodeJS.ProcessEnv, cwd: string)
   };
 
   const root = pick('root');
-  const rootPath = root === undefined ? cwd : resolve(root.from.startsWith('"') ? fileBase : cwd, stringOf(root.value, root.from, false));
+  const rootPath = root === undefined ? cwd : resolve(root.base, stringOf(root.value, root.from, false));
   const mountsFound = pick('mounts');
-  const mounts =
-    mountsFound === undefined ? [] : parseMounts(mountsFound.value, mountsFound.from, mountsFound.from.startsWith('"') ? fileBase : cwd);
+  const mounts = mountsFound === undefined ? [] : parseMounts(mountsFound.value, mountsFound.from, mountsFound.base);
   const cert = pick('cert');
   const key = pick('key');
+  const port = value('port', 8080, (raw, from) => integerOf(raw, from, 0, 65535));
   const config: CliConfig = {
     root: rootPath,
     host: value('host', '127.0.0.1', (raw, from) => stringOf(raw, from, false)),
-    port: value('port', 8080, (raw, from) => integerOf(raw, from, 0, 65535)),
+    port,
     workers: value('workers', availableParallelism(), (raw, from) => integerOf(raw, from, 1, 1024)),
     engine: value('engine', 'net' as const, (raw, from) => oneOf(raw, from, ['net', 'uws'] as const)),
     mounts,
     user: value('user', null, (raw, from) => stringOf(raw, from, true)),
     group: value('group', null, (raw, from) => stringOf(raw, from, true)),
-    cert: cert === undefined ? null : resolve(cert.from.startsWith('"') ? fileBase : cwd, stringOf(cert.value, cert.from, false)),
-    key: key === undefined ? null : resolve(key.from.startsWith('"') ? fileBase : cwd, stringOf(key.value, key.from, false)),
+    cert: cert === undefined ? null : resolve(cert.base, stringOf(cert.value, cert.from, false)),
+    key: key === undefined ? null : resolve(key.base, stringOf(key.value, key.from, false)),
     debug: value('debug', false, booleanOf),
     single: value('single', false, booleanOf),
     maxAge: value('maxAge', 0, (raw, from) => integerOf(raw, from, 0, 2 ** 31 - 1)),
     cors: value('cors', false, booleanOf),
     dotfiles: value('dotfiles', 'hide' as const, (raw, from) => oneOf(raw, from, ['hide', 'allow'] as const)),
+    ...resolveObservability(pick, port),
   };
   if ((config.cert === null) !== (config.key === null)) throw new UsageError('--cert and --key go together: give both');
   return config;
@@ -156,36 +180,4 @@ function parseMounts(raw: unknown, from: string, base: string): CliConfig['mount
 function dashed(key: string): string {
   if (key === 'mounts') return 'mount';
   return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-}
-
-function stringOf(raw: unknown, from: string, allowEmpty: boolean): string {
-  if (typeof raw === 'number' && Number.isInteger(raw)) return String(raw);
-  if (typeof raw !== 'string' || (!allowEmpty && raw === '')) throw new UsageError(`${from} must be a non-empty string`);
-  return raw;
-}
-
-function integerOf(raw: unknown, from: string, min: number, max: number): number {
-  const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`${from} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  }
-  return value;
-}
-
-function booleanOf(raw: unknown, from: string): boolean {
-  if (typeof raw !== 'boolean') throw new UsageError(`${from} must be true or false, got ${JSON.stringify(raw)}`);
-  return raw;
-}
-
-function envBoolean(name: string, value: string): boolean {
-  if (value === '1' || value === 'true') return true;
-  if (value === '0' || value === 'false') return false;
-  throw new UsageError(`${name} must be 1, 0, true or false, got '${value}'`);
-}
-
-function oneOf<T extends string>(raw: unknown, from: string, allowed: readonly T[]): T {
-  if (typeof raw !== 'string' || !(allowed as readonly string[]).includes(raw)) {
-    throw new UsageError(`${from} must be ${allowed.join(' or ')}, got ${JSON.stringify(raw)}`);
-  }
-  return raw as T;
 }

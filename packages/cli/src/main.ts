@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
 import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { isPercoreError, serve, type ServeHandle } from '@percore/server';
 import { buildHandler } from './app.js';
 import { parseCommandLine } from './args.js';
 import { resolveConfig, type CliConfig } from './config.js';
 import { debugLog } from './debug-log.js';
+import { observabilityNotes, observabilityOptions } from './observability-options.js';
 import { dropPrivileges } from './privileges.js';
 import { usage } from './usage.js';
 import { UsageError } from './usage-error.js';
@@ -39,6 +41,24 @@ function checkRoot(root: string): void {
   if (!isDirectory) throw new UsageError(`cannot serve ${root}: not a directory`);
 }
 
+/** An access-log file is appended to (and made if missing): its directory must exist. */
+function checkAccessLog(path: string | null): void {
+  if (path === null || path === 'stdout') return;
+  let stats;
+  try {
+    stats = statSync(dirname(path));
+  } catch {
+    throw new UsageError(`cannot write the access log ${path}: no such directory ${dirname(path)}`);
+  }
+  if (!stats.isDirectory()) throw new UsageError(`cannot write the access log ${path}: ${dirname(path)} is not a directory`);
+  try {
+    if (statSync(path).isDirectory()) throw new UsageError(`cannot write the access log ${path}: it is a directory`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    // missing: the server makes it
+  }
+}
+
 function readPem(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
@@ -66,6 +86,7 @@ async function main(): Promise<void> {
       process.exit(0);
     }
     checkRoot(config.root);
+    checkAccessLog(config.accessLog);
   } catch (error) {
     if (error instanceof UsageError) fail(USAGE_EXIT, error.message);
     throw error;
@@ -89,6 +110,7 @@ async function main(): Promise<void> {
       engine: config.engine,
       observer: config.debug ? debugLog((line) => console.error(line)) : undefined,
       transport: tls === undefined ? undefined : { tls },
+      ...observabilityOptions(config),
     });
   } catch (error) {
     if (error instanceof UsageError) fail(USAGE_EXIT, error.message);
@@ -112,10 +134,14 @@ async function main(): Promise<void> {
   }
 
   if (drops !== null) await drops;
-  const who = dropping ? `, as ${[config.user, config.group].filter((name) => name !== null).join(':')}` : '';
-  console.log(
-    `percore serving ${config.root} at ${handle.url}/ (${handle.workers} worker${handle.workers === 1 ? '' : 's'}, engine ${config.engine}${who}, pid ${process.pid})`,
-  );
+  const notes = [
+    `${handle.workers} worker${handle.workers === 1 ? '' : 's'}`,
+    `engine ${config.engine}`,
+    ...(dropping ? [`as ${[config.user, config.group].filter((name) => name !== null).join(':')}`] : []),
+    ...observabilityNotes(config),
+    `pid ${process.pid}`,
+  ];
+  console.log(`percore serving ${config.root} at ${handle.url}/ (${notes.join(', ')})`);
 }
 
 /**

@@ -23,6 +23,15 @@ Options:
       --max-age SECONDS    Cache-Control max-age for files (default 0)
       --cors               Access-Control-Allow-Origin: * on every response; answers preflights
       --dotfiles hide|allow  serve paths with a segment starting with '.' (default hide: 404)
+      --metrics[=PATH]     serve Prometheus metrics, summed over all workers, at PATH on the main
+                           port (default /metrics; a path only as --metrics=PATH)
+      --metrics-port PORT  serve the metrics on this port instead, and there only (implies --metrics)
+      --health             serve /healthz (200 while the worker answers) and /readyz (503 once
+                           a drain starts), for load balancers
+      --access-log[=FILE]  log each request to stdout, or append it to FILE; one whole line per
+                           request from every worker
+      --log-format common|combined|json
+                           the access log's format (default combined); needs --access-log
       --config FILE        read options from a JSON file (keys as the long flags: "port", "maxAge",
                            "mount": {"/api": "./api.mjs"}, "root", ...)
       --print-config       print the resolved configuration as JSON and exit
@@ -31,7 +40,9 @@ Options:
   -v, --version            percore's version
 
 Precedence: flags, then environment (PERCORE_HOST, PERCORE_PORT, PERCORE_WORKERS, PERCORE_ENGINE,
-PERCORE_USER, PERCORE_GROUP, PERCORE_DEBUG=1), then the --config file, then the defaults.
+PERCORE_USER, PERCORE_GROUP, PERCORE_DEBUG=1, PERCORE_METRICS=1 or a path, PERCORE_METRICS_PORT,
+PERCORE_HEALTH=1, PERCORE_ACCESS_LOG=1 or a file, PERCORE_LOG_FORMAT), then the --config file,
+then the defaults. 0 or false turns a switch off.
 
 Not supported: -r (chroot). Node has no chroot; use systemd's RootDirectory= (or
 ProtectSystem=/ReadOnlyPaths=) or a container to confine the process.

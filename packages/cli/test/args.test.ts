@@ -62,4 +62,33 @@ describe('parseCommandLine', () => {
       expect(() => parseCommandLine(argv), argv.join(' ')).to.throw(UsageError, message);
     }
   });
+
+  it('--metrics and --access-log take a value after = only, so a directory after them stays the directory', () => {
+    expect(parseCommandLine(['serve', '--metrics', './site', '--access-log', '--health'])).to.deep.equal({
+      kind: 'serve',
+      flags: { root: './site', metrics: true, accessLog: true, health: true },
+    });
+    expect(
+      parseCommandLine(['serve', '--metrics=/stats', '--metrics-port', '9100', '--access-log=logs/access.log', '--log-format', 'json']),
+    ).to.deep.equal({
+      kind: 'serve',
+      flags: { metrics: '/stats', metricsPort: '9100', accessLog: 'logs/access.log', logFormat: 'json' },
+    });
+    // After a `--` terminator, '--metrics' is a directory's name.
+    expect(parseCommandLine(['serve', '-p', '1', '--', '--metrics'])).to.deep.equal({
+      kind: 'serve',
+      flags: { port: '1', root: '--metrics' },
+    });
+  });
+
+  it('refuses a missing value for --metrics-port and --log-format, and a value for --health', () => {
+    for (const [argv, message] of [
+      [['serve', '--metrics-port'], "Option '--metrics-port <value>' argument missing"],
+      [['serve', '--log-format'], "Option '--log-format <value>' argument missing"],
+      [['serve', '--health=yes'], "Option '--health' does not take an argument"],
+      [['serve', '-l', '--metrics'], 'argument is ambiguous'],
+    ] as const) {
+      expect(() => parseCommandLine(argv), argv.join(' ')).to.throw(UsageError, message);
+    }
+  });
 });

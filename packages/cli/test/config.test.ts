@@ -27,6 +27,12 @@ describe('resolveConfig', () => {
       maxAge: 0,
       cors: false,
       dotfiles: 'hide',
+      metrics: false,
+      metricsPath: '/metrics',
+      metricsPort: null,
+      health: false,
+      accessLog: null,
+      logFormat: 'combined',
     });
   });
 

@@ -1,0 +1,27 @@
+import type { LogFormat, ObservabilityConfig } from './observability-config.js';
+
+/** The `serve()` options for metrics, health checks and the access log (ServeOptions' shapes). */
+export interface ObservabilityServeOptions {
+  metrics?: { path: string; port?: number };
+  health?: boolean;
+  accessLog?: { format: LogFormat; destination: string };
+}
+
+/** Maps the CLI's configuration to serve()'s options; nothing when all is off, so the server runs as it would without the CLI's flags. */
+export function observabilityOptions(config: ObservabilityConfig): ObservabilityServeOptions {
+  const options: ObservabilityServeOptions = {};
+  if (config.metrics)
+    options.metrics = config.metricsPort === null ? { path: config.metricsPath } : { path: config.metricsPath, port: config.metricsPort };
+  if (config.health) options.health = true;
+  if (config.accessLog !== null) options.accessLog = { format: config.logFormat, destination: config.accessLog };
+  return options;
+}
+
+/** What the start-up line says about them: `metrics at /metrics`, `health at /healthz and /readyz`, `access log combined to stdout`. */
+export function observabilityNotes(config: ObservabilityConfig): string[] {
+  const notes: string[] = [];
+  if (config.metrics) notes.push(`metrics ${config.metricsPort === null ? '' : `on port ${config.metricsPort} `}at ${config.metricsPath}`);
+  if (config.health) notes.push('health at /healthz and /readyz');
+  if (config.accessLog !== null) notes.push(`access log ${config.logFormat} to ${config.accessLog}`);
+  return notes;
+}
