@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { OBSERVABILITY_OPTIONS, observabilityConfig, withOptionalValues, type ObservabilityConfig } from './observability.js';
 
 export const ENGINES = ['net', 'uws'] as const;
 export type Engine = (typeof ENGINES)[number];
 
-export interface HelloConfig {
+export interface HelloConfig extends ObservabilityConfig {
   port: number;
   host: string;
   workers: number;
@@ -32,6 +33,16 @@ Options:
       --no-timeouts    disable the header, keep-alive, body and response timeouts
                        (Hellepoll's -z), for benchmarks
       --stats          print requests per second and per-worker counts once a second
+      --metrics[=PATH] serve Prometheus metrics, summed over all workers, at PATH on the
+                       main port (default /metrics; a path only as --metrics=PATH)
+      --metrics-port <n>
+                       serve them on this port instead, and there only (implies --metrics)
+      --health         serve /healthz (200 while the worker answers) and /readyz (503 once
+                       a drain starts)
+      --access-log[=FILE]
+                       log each request to stdout, or append it to FILE
+      --log-format <f> the access log's format: common, combined (default) or json;
+                       needs --access-log
   -h, --help           show this help
 
 Stop with Ctrl-C or SIGTERM (in-flight requests finish); SIGHUP replaces the workers
@@ -49,13 +60,13 @@ function integer(text: string, name: string, min: number, max: number): number |
   return value;
 }
 
-/** Parses the command line and environment; never exits or prints. */
-export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
+/** Parses the command line and environment; never exits or prints. A relative --access-log file is relative to `cwd`. */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): CliResult {
   let values;
   try {
     ({ values } = parseArgs({
       // `pnpm start -- --port 9000` passes the `--` along: it separates nothing here.
-      args: argv[0] === '--' ? argv.slice(1) : argv,
+      args: withOptionalValues(argv[0] === '--' ? argv.slice(1) : argv),
       strict: true,
       allowPositionals: false,
       options: {
@@ -66,6 +77,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
         'no-timeouts': { type: 'boolean' },
         stats: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        ...OBSERVABILITY_OPTIONS,
       },
     }));
   } catch (error) {
@@ -91,7 +103,18 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliResult {
   const host = values.host ?? '127.0.0.1';
   if (host.length === 0) return { error: '--host must not be empty' };
 
+  const observability = observabilityConfig(values, port, cwd);
+  if (typeof observability === 'string') return { error: observability };
+
   return {
-    config: { port, host, workers, engine: engine as Engine, timeouts: !values['no-timeouts'], stats: values.stats ?? false },
+    config: {
+      port,
+      host,
+      workers,
+      engine: engine as Engine,
+      timeouts: !values['no-timeouts'],
+      stats: values.stats ?? false,
+      ...observability,
+    },
   };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { isPercoreError, noTimeouts, serve, type ClusterStats } from '@percore/server';
 import { parseCli, usage } from './cli.js';
+import { observabilityNotes, observabilityOptions } from './observability.js';
 import { StatsPrinter } from './stats-printer.js';
 
 const BODY = 'Hello world';
@@ -26,6 +27,7 @@ try {
     engine: config.engine,
     http: config.timeouts ? {} : noTimeouts,
     onStats: printer === null ? undefined : (stats: ClusterStats) => printer.print(stats),
+    ...observabilityOptions(config),
   });
   if (handle.role !== 'worker') {
     const url = `${handle.url}/`;
@@ -35,7 +37,7 @@ try {
         : `Benchmark: ab -k -c25 -n 100000 ${url}`;
     console.log(
       `percore hello listening on ${url} (engine ${config.engine}, ${handle.workers} worker${handle.workers === 1 ? '' : 's'}, pid ${process.pid}` +
-        `${config.timeouts ? '' : ', no timeouts'}). ${benchmark}`,
+        `${config.timeouts ? '' : ', no timeouts'}${observabilityNotes(config)}). ${benchmark}`,
     );
   }
 } catch (error) {

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { parseCli, usage } from '../src/cli.js';
+import { observabilityNotes, observabilityOptions } from '../src/observability.js';
 
 describe('hello CLI arguments', () => {
   const config = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -22,6 +24,12 @@ describe('hello CLI arguments', () => {
       engine: 'net',
       timeouts: true,
       stats: false,
+      metrics: false,
+      metricsPath: '/metrics',
+      metricsPort: null,
+      health: false,
+      accessLog: null,
+      logFormat: 'combined',
     });
   });
 
@@ -57,5 +65,44 @@ describe('hello CLI arguments', () => {
     expect(error(['--workers', '0'])).to.match(/--workers must be from 1/);
     expect(error(['--engine', 'magic'])).to.match(/unknown engine "magic"/);
     expect(config(['--engine', 'uws'])).to.include({ engine: 'uws' });
+  });
+
+  it('reads --metrics[=PATH], --metrics-port, --health, --access-log[=FILE] and --log-format', () => {
+    expect(config(['--metrics', '--health'])).to.include({ metrics: true, metricsPath: '/metrics', metricsPort: null, health: true });
+    expect(config(['--metrics=/prom'])).to.include({ metrics: true, metricsPath: '/prom' });
+    expect(config(['--metrics-port', '9100'])).to.include({ metrics: true, metricsPath: '/metrics', metricsPort: 9100 });
+    expect(config(['--access-log'])).to.include({ accessLog: 'stdout', logFormat: 'combined' });
+    const relative = parseCli(['--access-log=logs/a.log', '--log-format', 'json'], {}, '/srv/hello');
+    expect(relative).to.have.nested.include({ 'config.accessLog': '/srv/hello/logs/a.log', 'config.logFormat': 'json' });
+    expect(config(['--access-log=logs/a.log'])).to.include({ accessLog: join(process.cwd(), 'logs', 'a.log') });
+    // The value only after '=': a bare --metrics never swallows the next flag.
+    expect(config(['--metrics', '-w', '2'])).to.include({ metrics: true, metricsPath: '/metrics', workers: 2 });
+  });
+
+  it('refuses bad metrics, health and access-log flags (exit 2 in main), naming the problem', () => {
+    expect(error(['--metrics=metrics'])).to.equal(`--metrics must be a path starting with '/' (no query), got "metrics"`);
+    expect(error(['--metrics-port', '0'])).to.match(/--metrics-port must be from 1 to 65535, got "0"/);
+    expect(error(['--metrics-port', '70000'])).to.match(/--metrics-port must be from 1 to 65535/);
+    expect(error(['--metrics-port'])).to.match(/--metrics-port <value>' argument missing/);
+    expect(error(['--port', '9100', '--metrics-port', '9100'])).to.match(/--metrics-port 9100 is the main port too/);
+    expect(error(['--metrics-port', '8080'])).to.match(/--metrics-port 8080 is the main port too/);
+    expect(error(['--metrics=/readyz', '--health'])).to.match(/a health check's path/);
+    expect(error(['--log-format', 'json'])).to.match(/add --access-log/);
+    expect(error(['--access-log', '--log-format', 'apache'])).to.match(/--log-format must be one of common, combined, json, got "apache"/);
+    expect(error(['--health=1'])).to.match(/'--health' does not take an argument/);
+  });
+
+  it('passes serve() nothing new when the flags are off, and the options when on', () => {
+    expect(observabilityOptions(config([]))).to.deep.equal({});
+    expect(observabilityNotes(config([]))).to.equal('');
+    const on = config(['--metrics-port', '9100', '--health', '--access-log', '--log-format', 'common']);
+    expect(observabilityOptions(on)).to.deep.equal({
+      metrics: { path: '/metrics', port: 9100 },
+      health: true,
+      accessLog: { format: 'common', destination: 'stdout' },
+    });
+    expect(observabilityNotes(on)).to.equal(
+      ', metrics on port 9100 at /metrics, health at /healthz and /readyz, access log common to stdout',
+    );
   });
 });
