@@ -84,6 +84,15 @@ describe('percore serve (the CLI as a child process)', function () {
       [['serve', join(dir, 'missing')], 'no such directory'],
       [['serve', join(dir, 'hello.txt')], 'not a directory'],
       [['serve', dir, '--cert', join(dir, 'hello.txt')], '--cert and --key go together'],
+      [['serve', dir, '--metrics=stats'], "--metrics must be on, off or a path starting with '/'"],
+      [['serve', dir, '--metrics-port', '70000'], '--metrics-port must be an integer from 1 to 65535'],
+      [['serve', dir, '-p', '9100', '--metrics-port', '9100'], '--metrics-port 9100 is the main port too'],
+      [['serve', dir, '--metrics=/healthz', '--health'], "a health check's path"],
+      [['serve', dir, '--log-format', 'json'], 'add --access-log[=FILE]'],
+      [['serve', dir, '--access-log', '--log-format', 'clf'], '--log-format must be common or combined or json'],
+      [['serve', dir, `--access-log=${join(dir, 'none', 'access.log')}`], 'no such directory'],
+      [['serve', dir, `--access-log=${join(dir, 'modules')}`], 'it is a directory'],
+      [['serve', dir, '--health=1'], "'--health' does not take an argument"],
       [['bogus'], "unknown command 'bogus'"],
       [[], 'no command given'],
     ];
@@ -112,6 +121,9 @@ describe('percore serve (the CLI as a child process)', function () {
     const help = await runCli(['--help']);
     expect(help.code).to.equal(0);
     expect(help.stdout).to.include('Usage: percore serve').and.include('--mount').and.include('RootDirectory=').and.include('NO_COLOR');
+    for (const flag of ['--metrics[=PATH]', '--metrics-port PORT', '--health', '--access-log[=FILE]', '--log-format common|combined|json'])
+      expect(help.stdout).to.include(flag);
+    expect(help.stdout).to.include('PERCORE_METRICS').and.include('PERCORE_ACCESS_LOG').and.include('PERCORE_LOG_FORMAT');
     const serveHelp = await runCli(['serve', '-h']);
     expect(serveHelp.code).to.equal(0);
     expect(serveHelp.stdout).to.equal(help.stdout);
@@ -139,6 +151,30 @@ describe('percore serve (the CLI as a child process)', function () {
     const defaults = await runCli(['serve', '--print-config'], { env: { PERCORE_PORT: undefined, PERCORE_HOST: undefined }, cwd: dir });
     const plain = JSON.parse(defaults.stdout) as Record<string, unknown>;
     expect(plain).to.include({ port: 8080, host: '127.0.0.1', root: dir, single: false, cors: false, dotfiles: 'hide', debug: false });
+    expect(plain).to.include({
+      metrics: false,
+      metricsPath: '/metrics',
+      metricsPort: null,
+      health: false,
+      accessLog: null,
+      logFormat: 'combined',
+    });
+  });
+
+  it('--print-config: the metrics, health and access-log options from flags, env and file', async () => {
+    const file = join(dir, 'percore.json');
+    writeFileSync(file, JSON.stringify({ metricsPort: 9100, accessLog: 'logs/access.log', logFormat: 'common' }));
+    const env = { PERCORE_HEALTH: '1', PERCORE_LOG_FORMAT: 'json', PERCORE_PORT: undefined };
+    const result = await runCli(['serve', dir, '--config', file, '--print-config', '--metrics=/prom'], { env });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout)).to.include({
+      metrics: true,
+      metricsPath: '/prom', // flag
+      metricsPort: 9100, // file
+      health: true, // env
+      accessLog: join(dir, 'logs', 'access.log'), // file, relative to it
+      logFormat: 'json', // env over file
+    });
   });
 
   it('--user nobody: every worker runs as nobody once bound, requests still work, and the primary (root) holds no connection', async function () {
