@@ -111,11 +111,19 @@ export const errorCatalog = {
   PERCORE_ERR_NOT_LISTENING: spec(0, 'The server is not listening'),
   PERCORE_ERR_OBSERVER_FAILED: spec(0, 'An exchange observer threw; the exchange carried on'),
 
+  // Metrics
+  PERCORE_ERR_INVALID_METRIC: spec(0, 'A metric name, label or value is invalid, or clashes with one registered before'),
+  PERCORE_ERR_METRICS_UNAVAILABLE: spec(503, 'The cluster’s metrics could not be gathered'),
+
   // Outbound connections (scheduler connect)
   PERCORE_ERR_CONNECT_REFUSED: spec(0, 'The peer refused the connection'),
   PERCORE_ERR_CONNECT_TIMEOUT: spec(0, 'The connection was not made in time'),
   PERCORE_ERR_CONNECT_FAILED: spec(0, 'The connection could not be made'),
   PERCORE_ERR_CONNECT_ABORTED: spec(0, 'The connection was abandoned before it was made: its parent task or the scheduler closed'),
+
+  // Logs
+  PERCORE_ERR_LOG_LINES_DROPPED: spec(0, 'Log lines were dropped: too many were waiting for a slow destination'),
+  PERCORE_ERR_LOG_WRITE_FAILED: spec(0, 'Writing log lines failed; those lines were lost'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalog;

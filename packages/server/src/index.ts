@@ -25,6 +25,27 @@ export { sendErrorPage, type ErrorPage, type ErrorPages } from './routing/error-
 export { serveStatic, type ServeStaticOptions } from './static/serve-static.js';
 export type { StaticCacheOptions, StaticOptions } from './static/options.js';
 
+// Metrics, health checks and tracing
+export {
+  Counter,
+  DEFAULT_BUCKETS,
+  defaultRegistry,
+  Gauge,
+  Histogram,
+  MetricsRegistry,
+  type CounterChild,
+  type GaugeChild,
+  type GaugeOptions,
+  type HistogramChild,
+  type HistogramOptions,
+  type MetricOptions,
+} from './metrics/registry.js';
+export type { MetricsOptions } from './metrics/options.js';
+export { EXPOSITION_CONTENT_TYPE, renderExposition } from './metrics/exposition.js';
+export { mergeSnapshots, type FamilySnapshot, type GaugeAggregation, type MetricsSnapshot, type SeriesSnapshot } from './metrics/snapshot.js';
+export type { HealthOptions } from './health/health-checks.js';
+export { REQUEST_ABORT_CHANNEL, REQUEST_END_CHANNEL, REQUEST_START_CHANNEL, type TracingMessage } from './http/tracing.js';
+
 // Errors
 export { errorCatalog, isPercoreError, PercoreError, statusForError, type ErrorCode } from './errors.js';
 

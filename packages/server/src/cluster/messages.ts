@@ -1,6 +1,7 @@
 import type { EngineStats } from '../http/engine.js';
 import type { SchedulerStats } from '../scheduler/scheduler.js';
 import type { PublishEnvelope } from '../pubsub/envelope.js';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 
 /** What a worker reports about itself, once a second and on request. */
 export interface WorkerStats {
@@ -22,6 +23,10 @@ export type WorkerMessage =
   | { percore: 'listen-failed'; code: string; message: string }
   | { percore: 'stats'; stats: WorkerStats }
   | { percore: 'fatal'; error: string }
+  /** A scrape reached this worker: gather the cluster's metrics, answered with 'metrics-reply'. */
+  | { percore: 'metrics-request'; id: number }
+  /** The answer to 'metrics-collect' (same id); id 0: the worker's last figures, sent as it exits. */
+  | { percore: 'metrics-snapshot'; id: number; snapshot: MetricsSnapshot }
   | PublishEnvelope;
 
 /**
@@ -29,7 +34,14 @@ export type WorkerMessage =
  * 'stopped-accepting'), then 'shutdown', which closes the connections. A 'publish' goes to the
  * worker's own subscribers only.
  */
-export type PrimaryMessage = { percore: 'stop-accepting' } | { percore: 'shutdown'; graceMs: number } | PublishEnvelope;
+export type PrimaryMessage =
+  | { percore: 'stop-accepting' }
+  | { percore: 'shutdown'; graceMs: number }
+  /** Send this worker's metrics now, as a 'metrics-snapshot' with this id. */
+  | { percore: 'metrics-collect'; id: number }
+  /** The cluster's metrics, merged, for the worker's 'metrics-request' of this id. */
+  | { percore: 'metrics-reply'; id: number; snapshot: MetricsSnapshot }
+  | PublishEnvelope;
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   return typeof value === 'object' && value !== null && typeof (value as { percore?: unknown }).percore === 'string';

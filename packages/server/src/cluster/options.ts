@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { PercoreError } from '../errors.js';
 import { checkServerOptions, type ServerOptions } from '../server.js';
+import { resolveHealthOptions, type HealthOptions, type ResolvedHealthOptions } from '../health/health-checks.js';
+import { resolveMetricsOptions, type MetricsOptions, type ResolvedMetricsOptions } from '../metrics/options.js';
 import type { WorkerStats } from './messages.js';
 
 /**
@@ -34,6 +36,13 @@ export interface ServeOptions extends ServerOptions {
   handleSignals?: boolean;
   /** Called in the primary (or single process) with fresh stats after each interval. */
   onStats?: (stats: ClusterStats) => void;
+  /**
+   * Prometheus `/metrics` (off by default): any worker answers a scrape with the whole cluster's
+   * figures. `true` serves '/metrics' on the main port; see MetricsOptions for a port of its own.
+   */
+  metrics?: boolean | MetricsOptions;
+  /** `/healthz` and `/readyz` for load balancers (off by default); readiness is 503 once a drain starts. */
+  health?: boolean | HealthOptions;
 }
 
 export interface ClusterStats {
@@ -62,7 +71,11 @@ export type ResolvedServeOptions = Required<
     | 'handleSignals'
   >
 > &
-  ServeOptions;
+  ServeOptions & {
+    /** `metrics` checked and filled in; null when off. */
+    readonly metricsConfig: ResolvedMetricsOptions | null;
+    readonly healthConfig: ResolvedHealthOptions | null;
+  };
 
 export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions {
   checkServerOptions(options);
@@ -79,7 +92,25 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
     restartDelayMs: options.restartDelayMs ?? 100,
     statsIntervalMs: options.statsIntervalMs ?? 1000,
     handleSignals: options.handleSignals ?? true,
+    metricsConfig: resolveMetricsOptions(options.metrics),
+    healthConfig: resolveHealthOptions(options.health),
   };
+  const needsHttp = (what: string) => {
+    if (options.handler === undefined && options.websockets === undefined) {
+      throw new PercoreError(
+        'PERCORE_ERR_INVALID_OPTION',
+        `${what} on the main port needs an HTTP server (a handler or websockets), not a custom protocol`,
+      );
+    }
+  };
+  if (resolved.metricsConfig !== null && resolved.metricsConfig.port === undefined) needsHttp('metrics');
+  if (resolved.healthConfig !== null) needsHttp('health');
+  if (resolved.metricsConfig?.port !== undefined && resolved.metricsConfig.port !== 0 && resolved.metricsConfig.port === options.port) {
+    throw new PercoreError(
+      'PERCORE_ERR_INVALID_OPTION',
+      `metrics.port ${resolved.metricsConfig.port} is the server's own port: leave it out to serve metrics there`,
+    );
+  }
   const integer = (name: keyof ResolvedServeOptions, min: number, max: number) => {
     const value = resolved[name];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {

@@ -5,10 +5,14 @@ import { deferred, type Deferred } from '../util/deferred.js';
 import { isWorkerMessage, type PrimaryMessage, type WorkerMessage, type WorkerStats } from './messages.js';
 import type { ClusterStats, ResolvedServeOptions } from './options.js';
 import { isPublishEnvelope, type PublishEnvelope } from '../pubsub/envelope.js';
+import type { FamilySnapshot } from '../metrics/snapshot.js';
+import { MetricsGatherer } from './metrics-gatherer.js';
 
 /** Environment variables that tell a forked process it is a percore worker, and where to listen. */
 export const WORKER_ENV = 'PERCORE_WORKER';
 export const PORT_ENV = 'PERCORE_PORT';
+/** The metrics port the primary probed, when metrics have a port of their own. */
+export const METRICS_PORT_ENV = 'PERCORE_METRICS_PORT';
 
 /** Extra time past a drain's grace before a worker that has not exited is killed. */
 const KILL_MARGIN_MS = 2000;
@@ -44,12 +48,53 @@ export class Supervisor {
   private readonly done = deferred<number>();
   private statsTimer: NodeJS.Timeout | null = null;
   private startup: Deferred<void> | null = null;
+  private readonly metrics: MetricsGatherer | null;
 
   constructor(
     private readonly options: ResolvedServeOptions,
     private readonly port: number,
     private readonly logger: Logger,
-  ) {}
+    /** The metrics port probed for the workers, when metrics have one. */
+    private readonly metricsPort: number | null = null,
+  ) {
+    const metrics = options.metricsConfig;
+    this.metrics = metrics === null ? null : new MetricsGatherer(metrics.collectTimeoutMs, logger, () => this.metricsFamilies());
+    void this.done.promise.then(() => this.metrics?.stop());
+  }
+
+  /** What only the primary knows: restarts, and the workers serving. */
+  private metricsFamilies(): FamilySnapshot[] {
+    return [
+      {
+        name: 'percore_worker_restarts_total',
+        help: 'Workers replaced after dying.',
+        type: 'counter',
+        labelNames: [],
+        series: [{ labels: [], value: this.restarts }],
+      },
+      {
+        name: 'percore_workers',
+        help: 'Worker processes listening now.',
+        type: 'gauge',
+        labelNames: [],
+        series: [{ labels: [], value: this.workerPids().length }],
+      },
+    ];
+  }
+
+  /** Gathers the cluster's metrics for a scrape that landed on `origin`, and answers it there. */
+  private gatherMetrics(origin: WorkerRecord, requestId: number): void {
+    const targets = [...this.records.values()]
+      .filter((record) => record.state !== 'starting' && record.worker.isConnected())
+      .map((record) => ({
+        id: record.worker.id,
+        ask: (collectId: number) => record.worker.send({ percore: 'metrics-collect', id: collectId } satisfies PrimaryMessage, () => {}),
+      }));
+    this.metrics!.gather(targets, (snapshot) => {
+      if (origin.worker.isConnected())
+        origin.worker.send({ percore: 'metrics-reply', id: requestId, snapshot } satisfies PrimaryMessage, () => {});
+    });
+  }
 
   /** Resolves with the exit code the primary should end with: 0 after a clean drain. */
   get exited(): Promise<number> {
@@ -151,7 +196,9 @@ export class Supervisor {
   }
 
   private fork(): WorkerRecord {
-    const worker = cluster.fork({ [WORKER_ENV]: '1', [PORT_ENV]: String(this.port) });
+    const env: Record<string, string> = { [WORKER_ENV]: '1', [PORT_ENV]: String(this.port) };
+    if (this.metricsPort !== null) env[METRICS_PORT_ENV] = String(this.metricsPort);
+    const worker = cluster.fork(env);
     const record: WorkerRecord = {
       worker,
       state: 'starting',
@@ -202,11 +249,18 @@ export class Supervisor {
       case 'publish':
         if (isPublishEnvelope(message)) this.publish(message, record.worker);
         return;
+      case 'metrics-request':
+        if (this.metrics !== null) this.gatherMetrics(record, message.id);
+        return;
+      case 'metrics-snapshot':
+        this.metrics?.received(record.worker.id, message.id, message.snapshot);
+        return;
     }
   }
 
   private onExit(record: WorkerRecord, code: number | null, signal: string | null): void {
     this.records.delete(record.worker.id);
+    this.metrics?.workerExited(record.worker.id);
     record.exited.resolve({ code, signal });
     record.stoppedAccepting.resolve();
     if (record.state === 'draining' || this.phase === 'stopping' || this.phase === 'stopped') return;

@@ -2,18 +2,22 @@ import cluster from 'node:cluster';
 import { PercoreError } from '../errors.js';
 import { formatUrl } from '../http/engine.js';
 import { describeListenError, listenFailed } from '../scheduler/listen-error.js';
-import { stderrLogger, type Logger } from '../scheduler/scheduler.js';
+import { resolveLogger } from '../logging/resolve.js';
+import type { Logger } from '../scheduler/scheduler.js';
 import type { PrimaryMessage, WorkerMessage } from './messages.js';
 import { resolveServeOptions, type ClusterStats, type ResolvedServeOptions, type ServeOptions } from './options.js';
-import { PORT_ENV, Supervisor, WORKER_ENV } from './primary.js';
+import { METRICS_PORT_ENV, PORT_ENV, Supervisor, WORKER_ENV } from './primary.js';
 import { probeAddress } from './probe.js';
 import { fromEnvelope, isPublishEnvelope, toEnvelope } from '../pubsub/envelope.js';
 import { onThreadPublish } from '../pubsub/thread.js';
 import type { MessageData } from '../pubsub/types.js';
 import { pubsubUnavailable, WorkerRuntime } from './worker-runtime.js';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 
 /** A repeated stop signal sooner than this after the first is taken as the same request. */
 const FORCE_SIGNAL_GAP_MS = 1000;
+/** A worker's wait for the primary's answer to a scrape, past the primary's own wait for the workers. */
+const SCRAPE_MARGIN_MS = 1000;
 
 export interface ServeHandle {
   /** 'primary' supervises workers; 'worker' serves under one; 'single' serves in this process alone. */
@@ -21,6 +25,8 @@ export interface ServeHandle {
   readonly host: string;
   readonly port: number;
   readonly url: string;
+  /** Where Prometheus scrapes: the metrics path's URL, on the main port or its own; null when metrics are off. */
+  readonly metricsUrl: string | null;
   /** Processes serving: the worker count, or 1. */
   readonly workers: number;
   /** The latest stats: the primary's aggregate of its workers' reports, or this process's own. */
@@ -61,7 +67,7 @@ function signalWhen(done: Promise<unknown>): AbortSignal {
  */
 export async function serve(options: ServeOptions): Promise<ServeHandle> {
   const resolved = resolveServeOptions(options);
-  const logger = resolved.logger ?? stderrLogger;
+  const logger = resolveLogger(resolved.logger);
   if (cluster.isWorker && process.env[WORKER_ENV] === '1') return serveAsWorker(resolved);
   if (!resolved.cluster) return serveInProcess(resolved, logger);
   return serveAsPrimary(resolved, logger);
@@ -74,7 +80,17 @@ async function serveAsPrimary(options: ResolvedServeOptions, logger: Logger): Pr
   } catch (error) {
     throw listenFailed(options.host, options.port, error);
   }
-  const supervisor = new Supervisor(options, port, logger);
+  const metrics = options.metricsConfig;
+  let metricsPort: number | null = null;
+  if (metrics?.port !== undefined) {
+    const metricsHost = metrics.host ?? options.host;
+    try {
+      ({ port: metricsPort } = await probeAddress(metricsHost, metrics.port));
+    } catch (error) {
+      throw listenFailed(metricsHost, metrics.port, error);
+    }
+  }
+  const supervisor = new Supervisor(options, port, logger, metricsPort);
   const publish = (topic: string, message: MessageData, isBinary = typeof message !== 'string', compress = false) => {
     if (options.engine !== 'uws') throw pubsubUnavailable();
     supervisor.publish(toEnvelope(topic, message, isBinary, compress));
@@ -89,6 +105,7 @@ async function serveAsPrimary(options: ResolvedServeOptions, logger: Logger): Pr
     host: options.host,
     port,
     url: formatUrl(options.host, port, options.transport?.tls !== undefined ? 'https' : 'http'),
+    metricsUrl: metricsUrlFor(options, port, metricsPort),
     workers: options.workers,
     stats: () => supervisor.stats(),
     workerPids: () => supervisor.workerPids(),
@@ -141,9 +158,31 @@ async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle
   runtime.setPublishRelay((topic, message, isBinary, compress) => send(toEnvelope(topic, message, isBinary, compress)));
   const stopThreadPublishes = runtime.publishes ? onThreadPublish((...publish) => runtime.publish(...publish)) : () => {};
 
+  // A scrape here asks the primary, which gathers every worker's figures (this one's too).
+  const scrapes = new Map<number, { resolve: (snapshot: MetricsSnapshot) => void; timer: NodeJS.Timeout }>();
+  let nextScrape = 1;
+  if (options.metricsConfig !== null) {
+    const waitMs = options.metricsConfig.collectTimeoutMs + SCRAPE_MARGIN_MS;
+    runtime.setSnapshotSource(
+      () =>
+        new Promise<MetricsSnapshot>((resolve, reject) => {
+          if (!process.connected) return reject(new PercoreError('PERCORE_ERR_METRICS_UNAVAILABLE', 'the primary is gone'));
+          const id = nextScrape++;
+          const timer = setTimeout(() => {
+            scrapes.delete(id);
+            reject(new PercoreError('PERCORE_ERR_METRICS_UNAVAILABLE', `the primary did not answer within ${waitMs} ms`));
+          }, waitMs);
+          scrapes.set(id, { resolve, timer });
+          send({ percore: 'metrics-request', id });
+        }),
+    );
+  }
+
   const port = Number(process.env[PORT_ENV]);
+  let metricsPort: number | null = null;
   try {
     await runtime.listen(options.host, port, options.backlog);
+    if (process.env[METRICS_PORT_ENV] !== undefined) metricsPort = await runtime.listenMetrics(Number(process.env[METRICS_PORT_ENV]));
   } catch (error) {
     // The primary makes the PercoreError again from this sentence.
     const cause = (error instanceof PercoreError ? error.cause : error) as NodeJS.ErrnoException | undefined;
@@ -157,6 +196,8 @@ async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle
     if (draining === null) {
       stopThreadPublishes();
       draining = runtime.close(graceMs).then(() => {
+        // Its last figures, so that the cluster's counters keep what it counted (id 0: no scrape's).
+        if (options.metricsConfig !== null) send({ percore: 'metrics-snapshot', id: 0, snapshot: runtime.metricsSnapshot() });
         send({ percore: 'stats', stats: runtime.stats() }, () => process.exit(0));
         return 0;
       });
@@ -170,7 +211,16 @@ async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle
       runtime.stopAccepting();
       send({ percore: 'stopped-accepting' });
     } else if (message?.percore === 'shutdown') void drain(message.graceMs);
-    else if (isPublishEnvelope(message)) {
+    else if (message?.percore === 'metrics-collect')
+      send({ percore: 'metrics-snapshot', id: message.id, snapshot: runtime.metricsSnapshot() });
+    else if (message?.percore === 'metrics-reply') {
+      const scrape = scrapes.get(message.id);
+      scrapes.delete(message.id);
+      if (scrape !== undefined) {
+        clearTimeout(scrape.timer);
+        scrape.resolve(message.snapshot);
+      }
+    } else if (isPublishEnvelope(message)) {
       const { topic, message: data, isBinary, compress } = fromEnvelope(message);
       runtime.publishLocal(topic, data, isBinary, compress);
     }
@@ -186,12 +236,19 @@ async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle
     setInterval(() => send({ percore: 'stats', stats: runtime.stats() }), options.statsIntervalMs).unref();
   }
   send({ percore: 'listening', port });
-  return localHandle('worker', options, port, runtime, () => drain(options.shutdownGraceMs), new Promise(() => {}));
+  return localHandle('worker', options, port, metricsPort, runtime, () => drain(options.shutdownGraceMs), new Promise(() => {}));
 }
 
 async function serveInProcess(options: ResolvedServeOptions, logger: Logger): Promise<ServeHandle> {
   const runtime = new WorkerRuntime(options);
   const port = await runtime.listen(options.host, options.port, options.backlog);
+  let metricsPort: number | null = null;
+  try {
+    if (options.metricsConfig?.port !== undefined) metricsPort = await runtime.listenMetrics(options.metricsConfig.port);
+  } catch (error) {
+    await runtime.close(0);
+    throw error;
+  }
   let resolveExited!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExited = resolve));
   let closing: Promise<number> | null = null;
@@ -221,7 +278,7 @@ async function serveInProcess(options: ResolvedServeOptions, logger: Logger): Pr
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   }
-  return localHandle('single', options, port, runtime, close, exited);
+  return localHandle('single', options, port, metricsPort, runtime, close, exited);
 }
 
 /** The handle of a process that serves itself: a cluster worker, or a single process. */
@@ -229,6 +286,7 @@ function localHandle(
   role: 'worker' | 'single',
   options: ResolvedServeOptions,
   port: number,
+  metricsPort: number | null,
   runtime: WorkerRuntime,
   close: () => Promise<number>,
   exited: Promise<number>,
@@ -238,6 +296,7 @@ function localHandle(
     host: options.host,
     port,
     url: formatUrl(options.host, port, options.transport?.tls !== undefined ? 'https' : 'http'),
+    metricsUrl: metricsUrlFor(options, port, metricsPort),
     workers: 1,
     stats: () => singleStats(runtime),
     workerPids: () => [process.pid],
@@ -255,6 +314,14 @@ function localHandle(
     signal: runtime.engine.signal,
     [Symbol.asyncDispose]: async () => void (await close()),
   };
+}
+
+/** The scrape URL: the metrics path on its own port (plain HTTP), or on the main one. */
+function metricsUrlFor(options: ResolvedServeOptions, port: number, metricsPort: number | null): string | null {
+  const metrics = options.metricsConfig;
+  if (metrics === null) return null;
+  if (metricsPort !== null) return `${formatUrl(metrics.host ?? options.host, metricsPort, 'http')}${metrics.path}`;
+  return `${formatUrl(options.host, port, options.transport?.tls !== undefined ? 'https' : 'http')}${metrics.path}`;
 }
 
 function singleStats(runtime: WorkerRuntime): ClusterStats {

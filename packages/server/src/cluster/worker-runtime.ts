@@ -1,23 +1,61 @@
 import { PercoreError } from '../errors.js';
-import type { Engine } from '../http/engine.js';
+import type { Handler } from '../http/api.js';
+import type { Engine, EngineStats } from '../http/engine.js';
 import { combineObservers, type ExchangeObserver } from '../http/observer.js';
+import { healthChecks } from '../health/health-checks.js';
+import { metricsEndpoint } from '../metrics/endpoint.js';
+import { renderExposition } from '../metrics/exposition.js';
+import { HttpMetrics } from '../metrics/http-metrics.js';
+import { ProcessMetrics } from '../metrics/process-metrics.js';
+import { mergeSnapshots, type FamilySnapshot, type MergeConflict, type MetricsSnapshot } from '../metrics/snapshot.js';
 import type { MessageData, PublishSink } from '../pubsub/types.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { createServer } from '../server.js';
 import type { WorkerStats } from './messages.js';
 import type { ResolvedServeOptions } from './options.js';
 
+/** Where a scrape's figures come from: the cluster (through the primary), or this process alone. */
+export type SnapshotSource = () => Promise<MetricsSnapshot>;
+
+/** What a server with no handler of its own answers outside its WebSocket routes (the uws default). */
+const notFound: Handler = (_req, res) => {
+  res.status = 404;
+  res.end();
+};
+
 /**
- * What one process serves: the chosen engine, with an observer that counts its requests. Used by
- * each cluster worker, and by `serve({ cluster: false })`.
+ * What one process serves: the chosen engine, with an observer that counts its requests, and,
+ * when asked for, the metrics endpoint (on the main port or one of its own) and the health
+ * checks in front of the program's handler. Used by each cluster worker, and by
+ * `serve({ cluster: false })`.
  */
 export class WorkerRuntime {
   readonly engine: Engine;
+  /** The metrics port's own server, when metrics have a port of their own. */
+  readonly metricsEngine: Engine | null = null;
   private requests = 0;
+  private accepting = true;
+  private readonly httpMetrics: HttpMetrics | null = null;
+  private readonly processMetrics: ProcessMetrics | null = null;
+  private snapshotSource: SnapshotSource = () => Promise.resolve(this.metricsSnapshot());
+  private readonly reportedConflicts = new Set<string>();
 
-  constructor(options: ResolvedServeOptions) {
+  constructor(private readonly options: ResolvedServeOptions) {
     const counter: ExchangeObserver = { started: () => void this.requests++ };
-    this.engine = createServer({ ...options, observer: combineObservers(counter, options.observer)! });
+    const metrics = options.metricsConfig;
+    if (metrics !== null) {
+      this.httpMetrics = new HttpMetrics(metrics.durationBuckets);
+      this.processMetrics = new ProcessMetrics();
+    }
+    const scrape = () => this.snapshotSource().then(renderExposition);
+    let handler = options.handler;
+    if (metrics !== null && metrics.port === undefined) handler = metricsEndpoint(metrics.path, scrape, handler ?? notFound);
+    if (options.healthConfig !== null) handler = healthChecks(options.healthConfig, () => this.accepting, handler ?? notFound);
+    this.engine = createServer({ ...options, handler, observer: combineObservers(counter, this.httpMetrics, options.observer)! });
+    if (metrics !== null && metrics.port !== undefined) {
+      // Plain HTTP/1.1 on the net engine whatever the main one is: a scrape needs nothing more.
+      this.metricsEngine = createServer({ engine: 'net', handler: metricsEndpoint(metrics.path, scrape, null), logger: options.logger });
+    }
   }
 
   get scheduler(): Scheduler {
@@ -34,16 +72,55 @@ export class WorkerRuntime {
     return (await this.engine.listen({ host, port, backlog })).port;
   }
 
+  /** Listens on the metrics port, when metrics have one; resolves with it (null: none). */
+  async listenMetrics(port: number): Promise<number | null> {
+    if (this.metricsEngine === null) return null;
+    const host = this.options.metricsConfig!.host ?? this.options.host;
+    return (await this.metricsEngine.listen({ host, port })).port;
+  }
+
+  /** Where scrapes get their figures: in a cluster, the primary's gathering of every worker's. */
+  setSnapshotSource(source: SnapshotSource): void {
+    this.snapshotSource = source;
+  }
+
+  /**
+   * This process's metrics: percore's (HTTP, connections, process) and the program's registry,
+   * merged. A program's family that clashes with percore's is left out, and logged once.
+   */
+  metricsSnapshot(): MetricsSnapshot {
+    const metrics = this.options.metricsConfig;
+    if (metrics === null) return [];
+    const own = [...this.httpMetrics!.collect(), ...connectionFamilies(this.engine.stats()), ...this.processMetrics!.collect()];
+    const conflicts: MergeConflict[] = [];
+    const merged = mergeSnapshots([own, metrics.registry.snapshot()], conflicts);
+    for (const { name, reason } of conflicts) {
+      if (this.reportedConflicts.has(name)) continue;
+      this.reportedConflicts.add(name);
+      this.scheduler.logger.error(
+        'PERCORE_ERR_INVALID_METRIC',
+        `the program's ${name} is left out of the metrics: it is percore's, as ${reason}`,
+      );
+    }
+    return merged;
+  }
+
   stats(): WorkerStats {
     return { pid: process.pid, requests: this.requests, scheduler: this.engine.scheduler.stats(), listener: this.engine.stats() };
   }
 
+  /** Closes the listening socket; readiness answers 503 from now on. */
   stopAccepting(): void {
+    this.accepting = false;
     this.engine.stopAccepting();
   }
 
-  close(graceMs: number): Promise<void> {
-    return this.engine.close({ graceMs });
+  async close(graceMs: number): Promise<void> {
+    this.accepting = false;
+    // The metrics port stays up while the main one drains, so a last scrape can still land.
+    await this.engine.close({ graceMs });
+    await this.metricsEngine?.close({ graceMs: 0 });
+    this.processMetrics?.stop();
   }
 
   /** Publishes to this process's subscribers and, once a relay is set, the cluster's. */
@@ -62,6 +139,35 @@ export class WorkerRuntime {
   setPublishRelay(relay: PublishSink): void {
     this.engine.pubsub?.setPublishRelay(relay);
   }
+}
+
+/** The engine's connection counts as metrics. */
+function connectionFamilies(stats: EngineStats): FamilySnapshot[] {
+  const one = (value: number) => [{ labels: [], value }];
+  return [
+    {
+      name: 'percore_open_connections',
+      help: 'Client connections open now.',
+      type: 'gauge',
+      labelNames: [],
+      aggregation: 'sum',
+      series: one(stats.connections),
+    },
+    {
+      name: 'percore_connections_accepted_total',
+      help: 'Client connections accepted.',
+      type: 'counter',
+      labelNames: [],
+      series: one(stats.accepted),
+    },
+    {
+      name: 'percore_connections_refused_total',
+      help: 'Connections refused over the connection limit.',
+      type: 'counter',
+      labelNames: [],
+      series: one(stats.refused),
+    },
+  ];
 }
 
 export function pubsubUnavailable(): PercoreError {
