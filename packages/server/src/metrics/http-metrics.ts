@@ -46,7 +46,7 @@ export class HttpMetrics implements ExchangeObserver {
     const method = labelMethod(exchange.method);
     const route = exchange.route ?? '';
     let byRoute = this.abortedByRoute.get(method);
-    if (byRoute === undefined) this.abortedByRoute.set(method, (byRoute = new Map()));
+    if (byRoute === undefined) this.abortedByRoute.set(method, (byRoute = new Map<string, { labels: readonly string[]; count: number }>()));
     let entry = byRoute.get(route);
     if (entry === undefined) byRoute.set(route, (entry = { labels: [method, route], count: 0 }));
     entry.count++;
@@ -68,9 +68,9 @@ export class HttpMetrics implements ExchangeObserver {
 
   private find(method: string, status: number, route: string): ExchangeSeries {
     let byStatus = this.series.get(method);
-    if (byStatus === undefined) this.series.set(method, (byStatus = new Map()));
+    if (byStatus === undefined) this.series.set(method, (byStatus = new Map<number, Map<string, ExchangeSeries>>()));
     let byRoute = byStatus.get(status);
-    if (byRoute === undefined) byStatus.set(status, (byRoute = new Map()));
+    if (byRoute === undefined) byStatus.set(status, (byRoute = new Map<string, ExchangeSeries>()));
     let series = byRoute.get(route);
     if (series === undefined) {
       series = {
