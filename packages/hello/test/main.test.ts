@@ -111,4 +111,54 @@ describe('percore-hello', function () {
       socket.destroy();
     });
   });
+
+  describe('with --metrics and --health', () => {
+    let started: Awaited<ReturnType<typeof startProcess>>;
+    let url: string;
+
+    before(async () => {
+      started = await startProcess(main.href, { tsx: false, args: ['--port', '0', '--workers', '2', '--metrics', '--health'] });
+      const line = String(started.ready.line);
+      const match =
+        /^percore hello listening on (http:\/\/127\.0\.0\.1:\d+)\/ \(engine net, 2 workers, pid \d+, metrics at \/metrics, health at \/healthz and \/readyz\)\. /.exec(
+          line,
+        );
+      expect(match, line).to.not.equal(null);
+      url = match![1]!;
+    });
+    after(async () => {
+      started.child.kill('SIGTERM');
+      expect(await within(started.exit, 15_000, 'hello to exit')).to.equal(0);
+    });
+
+    it('counts every hello in /metrics, whichever worker answers, and answers /healthz and /readyz', async () => {
+      const sent = 5;
+      for (let i = 0; i < sent; i++) {
+        const response = await fetch(`${url}/any/${i}`, { headers: { connection: 'close' } });
+        expect(await response.text()).to.equal('Hello world');
+      }
+      const counted = (text: string) =>
+        text
+          .split('\n')
+          .filter(
+            (line) => /^http_requests_total\{/.test(line) && line.includes('code="200"') && !/route="\/(metrics|healthz|readyz)"/.test(line),
+          )
+          .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+      const deadline = Date.now() + 10_000;
+      let text = '';
+      for (;;) {
+        const scrape = await fetch(`${url}/metrics`, { headers: { connection: 'close' } });
+        text = await scrape.text();
+        if ((scrape.status === 200 && counted(text) >= sent) || Date.now() > deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(text).to.include('# TYPE http_requests_total counter');
+      expect(counted(text)).to.equal(sent);
+      for (const path of ['/healthz', '/readyz']) {
+        const health = await fetch(`${url}${path}`, { headers: { connection: 'close' } });
+        expect(health.status, path).to.equal(200);
+        await health.arrayBuffer();
+      }
+    });
+  });
 });
