@@ -114,6 +114,8 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     if (error instanceof UsageError) fail(USAGE_EXIT, error.message);
+    // serve() refusing a setting (LOG_LEVEL=loud, an access-log file it cannot open) is a bad value, as ours are.
+    if (isPercoreError(error) && error.code === 'PERCORE_ERR_INVALID_OPTION') fail(USAGE_EXIT, `${error.code}: ${error.message}`);
     if (isPercoreError(error)) fail(RUNTIME_EXIT, `${error.code}: ${error.message}`);
     fail(RUNTIME_EXIT, error instanceof Error ? (error.stack ?? error.message) : String(error));
   }
