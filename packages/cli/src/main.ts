@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     `${handle.workers} worker${handle.workers === 1 ? '' : 's'}`,
     `engine ${config.engine}`,
     ...(dropping ? [`as ${[config.user, config.group].filter((name) => name !== null).join(':')}`] : []),
-    ...observabilityNotes(config),
+    ...observabilityNotes(config, handle.metricsUrl),
     `pid ${process.pid}`,
   ];
   console.log(`percore serving ${config.root} at ${handle.url}/ (${notes.join(', ')})`);

@@ -14,6 +14,7 @@ export interface ObservabilityConfig {
   /** Prometheus text at `metricsPath`, on the main port or on `metricsPort` alone. */
   metrics: boolean;
   metricsPath: string;
+  /** 0 picks a free one. */
   metricsPort: number | null;
   /** /healthz and /readyz. */
   health: boolean;
@@ -40,11 +41,11 @@ export function resolveObservability(pick: Pick, mainPort: number): Observabilit
   const metricsFound = pick('metrics');
   const metricsValue = metricsFound === undefined ? undefined : metricsSwitchOrPath(metricsFound);
   const portFound = pick('metricsPort');
-  const metricsPort = portFound === undefined ? null : integerOf(portFound.value, portFound.from, 1, 65535);
+  const metricsPort = portFound === undefined ? null : integerOf(portFound.value, portFound.from, 0, 65535);
   if (metricsPort !== null && metricsValue === false) {
     throw new UsageError(`${portFound!.from} serves metrics, but ${metricsFound!.from} turns them off: drop one`);
   }
-  if (metricsPort !== null && metricsPort === mainPort) {
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === mainPort) {
     throw new UsageError(
       `${portFound!.from} ${metricsPort} is the main port too: give another port, or leave it out to serve metrics on the main port`,
     );

@@ -17,10 +17,13 @@ export function observabilityOptions(config: ObservabilityConfig): Observability
   return options;
 }
 
-/** What the start-up line says about them: `metrics at /metrics`, `health at /healthz and /readyz`, `access log combined to stdout`. */
-export function observabilityNotes(config: ObservabilityConfig): string[] {
+/**
+ * What the start-up line says about them: `metrics at /metrics` (or at the URL of their own port,
+ * the one picked for 0), `health at /healthz and /readyz`, `access log combined to stdout`.
+ */
+export function observabilityNotes(config: ObservabilityConfig, metricsUrl: string | null): string[] {
   const notes: string[] = [];
-  if (config.metrics) notes.push(`metrics ${config.metricsPort === null ? '' : `on port ${config.metricsPort} `}at ${config.metricsPath}`);
+  if (config.metrics) notes.push(`metrics at ${config.metricsPort === null || metricsUrl === null ? config.metricsPath : metricsUrl}`);
   if (config.health) notes.push('health at /healthz and /readyz');
   if (config.accessLog !== null) notes.push(`access log ${config.logFormat} to ${config.accessLog}`);
   return notes;

@@ -25,7 +25,8 @@ Options:
       --dotfiles hide|allow  serve paths with a segment starting with '.' (default hide: 404)
       --metrics[=PATH]     serve Prometheus metrics, summed over all workers, at PATH on the main
                            port (default /metrics; a path only as --metrics=PATH)
-      --metrics-port PORT  serve the metrics on this port instead, and there only (implies --metrics)
+      --metrics-port PORT  serve the metrics on this port instead, and there only (implies --metrics;
+                           0 picks a free one, shown in the start-up line)
       --health             serve /healthz (200 while the worker answers) and /readyz (503 once
                            a drain starts), for load balancers
       --access-log[=FILE]  log each request to stdout, or append it to FILE; one whole line per
@@ -46,6 +47,9 @@ then the defaults. 0 or false turns a switch off.
 
 Not supported: -r (chroot). Node has no chroot; use systemd's RootDirectory= (or
 ProtectSystem=/ReadOnlyPaths=) or a container to confine the process.
+
+percore's own log is JSON lines on stderr (pino's shape) at LOG_LEVEL: trace, debug, info (the
+default), warn, error, fatal or silent. The access log goes to stdout or its file, never stderr.
 
 Output is plain text (no colour), so NO_COLOR changes nothing.
 Exit codes: 0 stopped cleanly (SIGTERM/SIGINT drain), 1 runtime failure (e.g. a taken port:

@@ -71,8 +71,8 @@ describe('resolveConfig: metrics, health and the access log', () => {
       [{ metrics: 'metrics' }, {}, '--metrics must be on, off or a path starting with \'/\' (no query), got "metrics"'],
       [{ metrics: '/m?x=1' }, {}, "--metrics must be on, off or a path starting with '/'"],
       [{}, { PERCORE_METRICS: 'yes' }, "PERCORE_METRICS must be on, off or a path starting with '/'"],
-      [{ metricsPort: '0' }, {}, '--metrics-port must be an integer from 1 to 65535, got "0"'],
-      [{ metricsPort: '65536' }, {}, '--metrics-port must be an integer from 1 to 65535'],
+      [{ metricsPort: '65536' }, {}, '--metrics-port must be an integer from 0 to 65535, got "65536"'],
+      [{ metricsPort: '-1' }, {}, '--metrics-port must be an integer from 0 to 65535'],
       [{ metricsPort: 'http' }, {}, '--metrics-port must be an integer'],
       [{ port: '9100', metricsPort: '9100' }, {}, '--metrics-port 9100 is the main port too'],
       [{ metricsPort: '8080' }, {}, '--metrics-port 8080 is the main port too'],
@@ -91,8 +91,10 @@ describe('resolveConfig: metrics, health and the access log', () => {
     expect(() => resolveConfig({ config: file({ logFormat: 'json' }) }, {}, dir)).to.throw(UsageError, '"logFormat" in');
   });
 
-  it('allows the metrics port beside a main port of 0, and a health path as the metrics path on a port of its own', () => {
+  it('allows a metrics port of 0 or beside a main port of 0, and a health path as the metrics path on a port of its own', () => {
     expect(resolveConfig({ port: '0', metricsPort: '9100' }, {}, dir)).to.include({ port: 0, metricsPort: 9100 });
+    // 0 picks a free port, so two 0s never clash.
+    expect(resolveConfig({ port: '0', metricsPort: '0' }, {}, dir)).to.include({ port: 0, metricsPort: 0 });
     expect(resolveConfig({ metrics: '/healthz', metricsPort: '9100', health: true }, {}, dir)).to.include({ metricsPath: '/healthz' });
   });
 });
@@ -102,7 +104,7 @@ describe('observabilityOptions and the start-up notes', () => {
 
   it('passes nothing when all is off', () => {
     expect(observabilityOptions(off)).to.deep.equal({});
-    expect(observabilityNotes(off)).to.deep.equal([]);
+    expect(observabilityNotes(off, null)).to.deep.equal([]);
   });
 
   it("maps each to serve()'s option", () => {
@@ -112,9 +114,13 @@ describe('observabilityOptions and the start-up notes', () => {
       health: true,
       accessLog: { format: 'json', destination: '/var/log/a.log' },
     });
-    expect(observabilityNotes(on)).to.deep.equal(['metrics at /m', 'health at /healthz and /readyz', 'access log json to /var/log/a.log']);
+    expect(observabilityNotes(on, 'http://127.0.0.1:8080/m')).to.deep.equal([
+      'metrics at /m',
+      'health at /healthz and /readyz',
+      'access log json to /var/log/a.log',
+    ]);
     const ownPort = { ...off, metrics: true, metricsPort: 9100 };
     expect(observabilityOptions(ownPort)).to.deep.equal({ metrics: { path: '/metrics', port: 9100 } });
-    expect(observabilityNotes(ownPort)).to.deep.equal(['metrics on port 9100 at /metrics']);
+    expect(observabilityNotes(ownPort, 'http://127.0.0.1:9100/metrics')).to.deep.equal(['metrics at http://127.0.0.1:9100/metrics']);
   });
 });

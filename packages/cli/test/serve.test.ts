@@ -85,7 +85,7 @@ describe('percore serve (the CLI as a child process)', function () {
       [['serve', join(dir, 'hello.txt')], 'not a directory'],
       [['serve', dir, '--cert', join(dir, 'hello.txt')], '--cert and --key go together'],
       [['serve', dir, '--metrics=stats'], "--metrics must be on, off or a path starting with '/'"],
-      [['serve', dir, '--metrics-port', '70000'], '--metrics-port must be an integer from 1 to 65535'],
+      [['serve', dir, '--metrics-port', '70000'], '--metrics-port must be an integer from 0 to 65535'],
       [['serve', dir, '-p', '9100', '--metrics-port', '9100'], '--metrics-port 9100 is the main port too'],
       [['serve', dir, '--metrics=/healthz', '--health'], "a health check's path"],
       [['serve', dir, '--log-format', 'json'], 'add --access-log[=FILE]'],

@@ -36,7 +36,8 @@ Options:
       --metrics[=PATH] serve Prometheus metrics, summed over all workers, at PATH on the
                        main port (default /metrics; a path only as --metrics=PATH)
       --metrics-port <n>
-                       serve them on this port instead, and there only (implies --metrics)
+                       serve them on this port instead, and there only (implies --metrics;
+                       0 picks a free one)
       --health         serve /healthz (200 while the worker answers) and /readyz (503 once
                        a drain starts)
       --access-log[=FILE]

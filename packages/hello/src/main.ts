@@ -37,7 +37,7 @@ try {
         : `Benchmark: ab -k -c25 -n 100000 ${url}`;
     console.log(
       `percore hello listening on ${url} (engine ${config.engine}, ${handle.workers} worker${handle.workers === 1 ? '' : 's'}, pid ${process.pid}` +
-        `${config.timeouts ? '' : ', no timeouts'}${observabilityNotes(config)}). ${benchmark}`,
+        `${config.timeouts ? '' : ', no timeouts'}${observabilityNotes(config, handle.metricsUrl)}). ${benchmark}`,
     );
   }
 } catch (error) {

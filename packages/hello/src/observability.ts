@@ -7,6 +7,7 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 export interface ObservabilityConfig {
   metrics: boolean;
   metricsPath: string;
+  /** 0 picks a free one. */
   metricsPort: number | null;
   health: boolean;
   /** null: off; 'stdout'; or an absolute file path. */
@@ -48,9 +49,9 @@ export function observabilityConfig(values: ObservabilityValues, mainPort: numbe
   let metricsPort: number | null = null;
   if (values['metrics-port'] !== undefined) {
     const text = values['metrics-port'];
-    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) return `--metrics-port must be from 1 to 65535, got "${text}"`;
+    if (!/^\d+$/.test(text) || Number(text) > 65535) return `--metrics-port must be from 0 to 65535, got "${text}"`;
     metricsPort = Number(text);
-    if (metricsPort === mainPort)
+    if (metricsPort !== 0 && metricsPort === mainPort)
       return `--metrics-port ${metricsPort} is the main port too: give another, or leave it out to serve metrics on the main port`;
   }
   const metrics = values.metrics !== undefined || metricsPort !== null;
@@ -83,10 +84,10 @@ export function observabilityOptions(config: ObservabilityConfig): {
   };
 }
 
-/** For the start-up line. */
-export function observabilityNotes(config: ObservabilityConfig): string {
+/** For the start-up line: the metrics path, or its URL on a port of its own (the one picked for 0). */
+export function observabilityNotes(config: ObservabilityConfig, metricsUrl: string | null): string {
   const notes: string[] = [];
-  if (config.metrics) notes.push(`metrics ${config.metricsPort === null ? '' : `on port ${config.metricsPort} `}at ${config.metricsPath}`);
+  if (config.metrics) notes.push(`metrics at ${config.metricsPort === null || metricsUrl === null ? config.metricsPath : metricsUrl}`);
   if (config.health) notes.push('health at /healthz and /readyz');
   if (config.accessLog !== null) notes.push(`access log ${config.logFormat} to ${config.accessLog}`);
   return notes.map((note) => `, ${note}`).join('');

@@ -81,8 +81,9 @@ describe('hello CLI arguments', () => {
 
   it('refuses bad metrics, health and access-log flags (exit 2 in main), naming the problem', () => {
     expect(error(['--metrics=metrics'])).to.equal(`--metrics must be a path starting with '/' (no query), got "metrics"`);
-    expect(error(['--metrics-port', '0'])).to.match(/--metrics-port must be from 1 to 65535, got "0"/);
-    expect(error(['--metrics-port', '70000'])).to.match(/--metrics-port must be from 1 to 65535/);
+    expect(error(['--metrics-port', '70000'])).to.equal('--metrics-port must be from 0 to 65535, got "70000"');
+    expect(error(['--metrics-port', '9.5'])).to.equal('--metrics-port must be from 0 to 65535, got "9.5"');
+    expect(config(['--port', '0', '--metrics-port', '0'])).to.include({ port: 0, metricsPort: 0 });
     expect(error(['--metrics-port'])).to.match(/--metrics-port <value>' argument missing/);
     expect(error(['--port', '9100', '--metrics-port', '9100'])).to.match(/--metrics-port 9100 is the main port too/);
     expect(error(['--metrics-port', '8080'])).to.match(/--metrics-port 8080 is the main port too/);
@@ -94,15 +95,15 @@ describe('hello CLI arguments', () => {
 
   it('passes serve() nothing new when the flags are off, and the options when on', () => {
     expect(observabilityOptions(config([]))).to.deep.equal({});
-    expect(observabilityNotes(config([]))).to.equal('');
+    expect(observabilityNotes(config([]), null)).to.equal('');
     const on = config(['--metrics-port', '9100', '--health', '--access-log', '--log-format', 'common']);
     expect(observabilityOptions(on)).to.deep.equal({
       metrics: { path: '/metrics', port: 9100 },
       health: true,
       accessLog: { format: 'common', destination: 'stdout' },
     });
-    expect(observabilityNotes(on)).to.equal(
-      ', metrics on port 9100 at /metrics, health at /healthz and /readyz, access log common to stdout',
+    expect(observabilityNotes(on, 'http://127.0.0.1:9100/metrics')).to.equal(
+      ', metrics at http://127.0.0.1:9100/metrics, health at /healthz and /readyz, access log common to stdout',
     );
   });
 });
