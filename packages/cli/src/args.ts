@@ -53,11 +53,11 @@ const OPTIONS = {
   dotfiles: { type: 'string' },
   config: { type: 'string' },
   'print-config': { type: 'boolean' },
-  // Optional values, given with '=' only (see withOptionalValues).
+  // --metrics[=PATH] and --access-log[=FILE]: optional values, after '=' only (see withOptionalValues).
   metrics: { type: 'string' },
+  'access-log': { type: 'string' },
   'metrics-port': { type: 'string' },
   health: { type: 'boolean' },
-  'access-log': { type: 'string' },
   'log-format': { type: 'string' },
   foreground: { type: 'boolean', short: 'f' },
   chroot: { type: 'string', short: 'r' },
