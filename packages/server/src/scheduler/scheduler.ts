@@ -1,24 +1,16 @@
-import { PercoreError, type ErrorCode } from '../errors.js';
+import { PercoreError } from '../errors.js';
 import { TimerWheel } from './timer-wheel.js';
 import type { Task, TaskChild, TaskContext } from './task.js';
 import { connect, type ConnectAddress, type ConnectOptions } from './connect.js';
+import { stderrLogger } from '../logging/default-logger.js';
+import type { Logger } from '../logging/logger.js';
 
-/** Where the scheduler reports what it isolated. One line per event; the default writes to stderr. */
-export interface Logger {
-  error(code: ErrorCode, message: string, error?: unknown): void;
-  /** Lifecycle lines (workers started, replaced, drained); optional. */
-  info?(message: string): void;
-}
-
-export const stderrLogger: Logger = {
-  error(code, message, error) {
-    const detail = error instanceof Error ? `: ${error.stack ?? error.message}` : error === undefined ? '' : `: ${String(error)}`;
-    process.stderr.write(`percore[${process.pid}] ${code} ${message}${detail}\n`);
-  },
-  info(message) {
-    process.stderr.write(`percore[${process.pid}] ${message}\n`);
-  },
-};
+/**
+ * Where the scheduler reports what it isolated: logging/logger.ts. The default, `stderrLogger`,
+ * writes JSON lines in pino's shape to stderr at `LOG_LEVEL` (logging/default-logger.ts).
+ */
+export type { Logger } from '../logging/logger.js';
+export { stderrLogger };
 
 export interface SchedulerOptions {
   /** Milliseconds per tick of the timer wheel (default 50). */
