@@ -1,18 +1,32 @@
+import { openAccessLog, type AccessLog } from './access-log/access-log.js';
+import { checkAccessLog, type AccessLogOption } from './access-log/options.js';
 import { PercoreError } from './errors.js';
 import type { Engine, EngineName } from './http/engine.js';
+import { combineObservers } from './http/observer.js';
+import { resolveLogger, type LoggerOption } from './logging/resolve.js';
 import { NetEngine, type NetEngineOptions } from './net/engine.js';
 import { resolveTransport } from './scheduler/transport.js';
 import { UwsEngine, type UwsEngineOptions } from './uws/engine.js';
 import { validateWebSocketBehavior } from './uws/websocket.js';
 
 /** What `createServer` takes: the engine, and the options of every layer, grouped. */
-export interface ServerOptions extends NetEngineOptions, UwsEngineOptions {
+export interface ServerOptions extends Omit<NetEngineOptions, 'logger'>, Omit<UwsEngineOptions, 'logger'> {
   /**
    * 'net' (default): percore's own HTTP/1.0 and 1.1 state machine on node:net, and custom
    * protocols as Tasks. 'uws': uWebSockets.js, HTTP/1.1 only (it answers HTTP/1.0 with 505), and
    * WebSockets with pub/sub.
    */
   engine?: EngineName;
+  /**
+   * Where errors and lifecycle lines go: a pino instance, or percore's Logger. Default: JSON
+   * lines in pino's shape on stderr, at the level `LOG_LEVEL` names (default info).
+   */
+  logger?: LoggerOption;
+  /**
+   * One line per exchange, in `common`, `combined` (default) or `json` format, to stdout
+   * (default) or a file; off by default. Every worker writes its own lines, each whole.
+   */
+  accessLog?: AccessLogOption;
 }
 
 const ENGINE_NAMES: readonly EngineName[] = ['net', 'uws'];
@@ -26,8 +40,20 @@ const ENGINE_NAMES: readonly EngineName[] = ['net', 'uws'];
  */
 export function createServer(options: ServerOptions): Engine {
   checkServerOptions(options);
-  const { engine = 'net', ...rest } = options;
-  return engine === 'uws' ? new UwsEngine(rest) : new NetEngine(rest);
+  const { engine = 'net', accessLog: accessLogOption, logger: loggerOption, ...rest } = options;
+  const logger = resolveLogger(loggerOption);
+  const accessLog = openAccessLog(accessLogOption, logger);
+  const observer = combineObservers(rest.observer, accessLog?.observer) ?? undefined;
+  const engineOptions = { ...rest, logger, observer };
+  const server = engine === 'uws' ? new UwsEngine(engineOptions) : new NetEngine(engineOptions);
+  if (accessLog !== null) closeAccessLogAfter(server, accessLog);
+  return server;
+}
+
+/** The access log's last lines (those of exchanges cut at the end of a drain) go out before `close` resolves. */
+function closeAccessLogAfter(server: Engine, accessLog: AccessLog): void {
+  const closeServer = server.close.bind(server);
+  server.close = (closeOptions) => closeServer(closeOptions).finally(() => accessLog.close());
 }
 
 /** Refuses what no engine, or not the chosen one, can serve; before anything is made. */
@@ -51,8 +77,10 @@ export function checkServerOptions(options: ServerOptions): void {
   if (engine === 'uws' && options.transport?.alpn !== undefined) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'transport.alpn runs on the net engine: uWebSockets.js has no ALPN map');
   }
-  // In the primary too, so that bad TLS options fail once, before any worker starts.
+  // In the primary too, so that bad TLS options, logger or access log fail once, before any worker starts.
   resolveTransport(options.transport);
+  resolveLogger(options.logger);
+  checkAccessLog(options.accessLog);
   if (engine !== 'uws' && options.websockets !== undefined) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `websockets need engine: 'uws' (the ${engine} engine serves HTTP only)`);
   }
