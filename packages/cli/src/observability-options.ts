@@ -1,11 +1,8 @@
-import type { LogFormat, ObservabilityConfig } from './observability-config.js';
+import type { ServeOptions } from '@percore/server';
+import type { ObservabilityConfig } from './observability-config.js';
 
-/** The `serve()` options for metrics, health checks and the access log (ServeOptions' shapes). */
-export interface ObservabilityServeOptions {
-  metrics?: { path: string; port?: number };
-  health?: boolean;
-  accessLog?: { format: LogFormat; destination: string };
-}
+/** The `serve()` options for metrics, health checks and the access log. */
+export type ObservabilityServeOptions = Pick<ServeOptions, 'metrics' | 'health' | 'accessLog'>;
 
 /** Maps the CLI's configuration to serve()'s options; nothing when all is off, so the server runs as it would without the CLI's flags. */
 export function observabilityOptions(config: ObservabilityConfig): ObservabilityServeOptions {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { ServeOptions } from '@percore/server';
 
 export const LOG_FORMATS = ['common', 'combined', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -70,11 +71,7 @@ export function observabilityConfig(values: ObservabilityValues, mainPort: numbe
 }
 
 /** The `serve()` options for them; none when all are off. */
-export function observabilityOptions(config: ObservabilityConfig): {
-  metrics?: { path: string; port?: number };
-  health?: boolean;
-  accessLog?: { format: LogFormat; destination: string };
-} {
+export function observabilityOptions(config: ObservabilityConfig): Pick<ServeOptions, 'metrics' | 'health' | 'accessLog'> {
   return {
     ...(config.metrics && {
       metrics: config.metricsPort === null ? { path: config.metricsPath } : { path: config.metricsPath, port: config.metricsPort },
