@@ -4,6 +4,7 @@
 //   0  errors.ts, util/, logging/  (logging: the default JSON logger, the pino adapter, the line writer)
 //   1  scheduler/        timer wheel, Scheduler, Task, Listener, transport
 //   2  http/, pubsub/    the engine-neutral handler API, the Engine interface; pub/sub types
+//      resp/             the RESP (Redis) protocol: decoder, encoder, and the client task on the scheduler
 //   3  net/, uws/        the engines (neither imports the other)
 //      routing/, static/ handlers on the handler API alone: the router and error pages; serveStatic
 //                        (static may use routing's error pages, never the reverse; neither sees an engine)
@@ -14,7 +15,7 @@
 const floors = [
   ['errors', 'util', 'logging'],
   ['scheduler'],
-  ['http', 'pubsub'],
+  ['http', 'pubsub', 'resp'],
   ['net', 'uws', 'routing', 'static', 'metrics', 'access-log', 'health'],
   ['server'],
   ['cluster'],

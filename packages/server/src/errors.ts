@@ -119,6 +119,21 @@ export const errorCatalog = {
   PERCORE_ERR_CONNECT_REFUSED: spec(0, 'The peer refused the connection'),
   PERCORE_ERR_CONNECT_TIMEOUT: spec(0, 'The connection was not made in time'),
   PERCORE_ERR_CONNECT_FAILED: spec(0, 'The connection could not be made'),
+  PERCORE_ERR_RECONNECT_GAVE_UP: spec(0, 'Reconnecting stopped after the configured number of failed attempts'),
+
+  // Connection pools (scheduler pool)
+  PERCORE_ERR_POOL_FULL: spec(0, 'Every connection of the pool is busy and its wait queue is full'),
+  PERCORE_ERR_POOL_TIMEOUT: spec(0, 'No connection of the pool came free in time'),
+  PERCORE_ERR_POOL_CLOSED: spec(0, 'The pool is closed'),
+
+  // The RESP (Redis) client
+  PERCORE_ERR_RESP_PROTOCOL: spec(0, 'The server sent bytes that are not RESP; the connection was closed'),
+  PERCORE_ERR_RESP_REPLY: spec(0, 'The server answered the command with an error reply'),
+  PERCORE_ERR_RESP_CONNECTION_LOST: spec(0, 'The connection was lost with the command in flight; it was not sent again'),
+  PERCORE_ERR_RESP_QUEUE_FULL: spec(0, 'Too many commands are pending; this one failed fast'),
+  PERCORE_ERR_RESP_CLOSED: spec(0, 'The client is closed'),
+  PERCORE_ERR_RESP_TIMEOUT: spec(0, 'The command got no reply in time'),
+  PERCORE_ERR_RESP_SUBSCRIBER_MODE: spec(0, 'Under RESP2 a subscribed connection takes only (P)SUBSCRIBE, (P)UNSUBSCRIBE, PING and QUIT'),
   PERCORE_ERR_CONNECT_ABORTED: spec(0, 'The connection was abandoned before it was made: its parent task or the scheduler closed'),
 
   // Logs
