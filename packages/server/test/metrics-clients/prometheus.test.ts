@@ -75,8 +75,8 @@ describe('metrics-clients/prometheus: a real Prometheus scraping clusters', func
   });
 
   after(async () => {
-    await stopPrometheusServers();
     reapAll();
+    await stopPrometheusServers();
   });
 
   for (const [engine, metrics] of placements) {
