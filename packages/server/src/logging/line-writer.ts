@@ -42,6 +42,12 @@ export interface LineWriterOptions {
   logger: Logger;
   /** Default 8 MiB (counted in string length, which is bytes for ASCII lines). */
   maxPendingBytes?: number;
+  /**
+   * Write with writeSync (the default for a regular file: a write to the page cache costs less
+   * than a hand-over to the thread pool), or with fs.write, one write in flight at a time (the
+   * default for pipes, sockets and terminals, so a slow reader never stalls the event loop).
+   */
+  sync?: boolean;
   /** @internal For tests. */
   io?: LineWriterIo;
 }
@@ -67,13 +73,12 @@ function pause(ms: number): void {
 
 /**
  * Whole lines to one destination shared by many processes, each line never split or interleaved
- * with another process's. Lines are batched and each batch goes out in one write(2), one write in
- * flight at a time:
- * - to a regular file opened with O_APPEND, each write lands whole at the end (on local
- *   filesystems; not on NFS);
+ * with another process's. Lines are batched (per turn of the event loop, or sooner past 64 KiB):
+ * - to a regular file opened with O_APPEND, each batch is one synchronous write(2), which lands
+ *   whole at the end (on local filesystems; not on NFS);
  * - to a pipe, FIFO, socket or terminal, writes are cut at line boundaries to at most PIPE_BUF
- *   bytes, which POSIX makes atomic for pipes; a single longer line is written alone, and may
- *   be interleaved.
+ *   bytes, which POSIX makes atomic for pipes, and made with fs.write, one in flight at a time;
+ *   a single longer line is written alone, and may be interleaved.
  * A destination that answers EAGAIN (a non-blocking stdout) is retried shortly. At most
  * `maxPendingBytes` wait; past that, lines are dropped, counted, and reported through the logger
  * at most once a second. Pending lines are written synchronously when the process exits.
@@ -85,6 +90,7 @@ export class LineWriter {
   private readonly ownsFd: boolean;
   /** Whether writes must stay within PIPE_BUF at line boundaries: anything but a regular file. */
   private readonly atomicChunks: boolean;
+  private readonly sync: boolean;
   private readonly maxPending: number;
   private readonly logger: Logger;
   private readonly io: LineWriterIo;
@@ -128,7 +134,9 @@ export class LineWriter {
       this.fd = openForAppend(destination);
       this.ownsFd = true;
     }
-    this.atomicChunks = !fstatSync(this.fd).isFile();
+    const isFile = fstatSync(this.fd).isFile();
+    this.atomicChunks = !isFile;
+    this.sync = options.sync ?? isFile;
     open.add(this);
     if (!exitHookInstalled) {
       exitHookInstalled = true;
@@ -237,38 +245,62 @@ export class LineWriter {
     return newline === -1 ? buffer.length : newline + 1;
   }
 
+  /** Writes the current batch from `offset`: at once (sync), or one write in flight at a time. */
   private writeChunk(): void {
-    const buffer = this.buffer!;
-    this.inFlight = true;
-    this.io.write(this.fd, buffer, this.offset, this.chunkEnd(buffer, this.offset) - this.offset, this.writtenBound);
+    if (!this.sync) {
+      const buffer = this.buffer!;
+      this.inFlight = true;
+      this.io.write(this.fd, buffer, this.offset, this.chunkEnd(buffer, this.offset) - this.offset, this.writtenBound);
+      return;
+    }
+    for (;;) {
+      const buffer = this.buffer!;
+      try {
+        this.offset += this.io.writeSync(this.fd, buffer, this.offset, this.chunkEnd(buffer, this.offset) - this.offset);
+      } catch (error) {
+        this.failed(error as NodeJS.ErrnoException);
+        return;
+      }
+      if (this.offset >= buffer.length) break;
+    }
+    this.buffer = null;
+    this.next();
   }
 
+  /** An asynchronous write's outcome. */
   private written(error: NodeJS.ErrnoException | null, written: number): void {
     this.inFlight = false;
     const buffer = this.buffer;
     if (buffer === null) return; // flushed synchronously meanwhile
     if (error !== null) {
-      if (error.code === 'EAGAIN') {
-        this.retryTimer = setTimeout(this.retryBound, RETRY_MS);
-        return;
-      }
-      // EPIPE, ENOSPC, EBADF…: this batch is lost; later ones are tried again.
-      const lost = countLines(buffer, this.offset);
-      this.buffer = null;
-      this.drop(lost, error);
-    } else {
-      this.offset += written;
-      if (this.offset < buffer.length) {
-        this.writeChunk();
-        return;
-      }
-      this.buffer = null;
-    }
-    if (this.batch !== '') {
-      this.flush();
+      this.failed(error);
       return;
     }
-    if (this.closed) this.finish();
+    this.offset += written;
+    if (this.offset < buffer.length) {
+      this.writeChunk();
+      return;
+    }
+    this.buffer = null;
+    this.next();
+  }
+
+  private failed(error: NodeJS.ErrnoException): void {
+    if (error.code === 'EAGAIN') {
+      this.retryTimer = setTimeout(this.retryBound, RETRY_MS);
+      return;
+    }
+    // EPIPE, ENOSPC, EBADF…: this batch is lost; later ones are tried again.
+    const lost = countLines(this.buffer!, this.offset);
+    this.buffer = null;
+    this.drop(lost, error);
+    this.next();
+  }
+
+  /** The current batch is done: on to the lines queued meanwhile, or, once closed and drained, finish. */
+  private next(): void {
+    if (this.batch !== '') this.flush();
+    else if (this.closed) this.finish();
   }
 
   private finish(): void {

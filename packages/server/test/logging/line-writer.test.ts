@@ -26,17 +26,20 @@ function collectingLogger(): { logger: Logger; logged: Logged[] } {
   };
 }
 
-/** Real writes, each one's bytes recorded. */
-function recordingIo(): { io: LineWriterIo; writes: Buffer[] } {
+/** Real writes, each one's bytes recorded, and how many were made with writeSync. */
+function recordingIo(): { io: LineWriterIo; writes: Buffer[]; syncWrites: () => number } {
   const writes: Buffer[] = [];
+  let syncWrites = 0;
   return {
     writes,
+    syncWrites: () => syncWrites,
     io: {
       write(fd, buffer, offset, length, callback) {
         writes.push(Buffer.from(buffer.subarray(offset, offset + length)));
         fsWrite(fd, buffer, offset, length, null, callback);
       },
       writeSync(fd, buffer, offset, length) {
+        syncWrites++;
         writes.push(Buffer.from(buffer.subarray(offset, offset + length)));
         return writeSync(fd, buffer, offset, length);
       },
@@ -56,9 +59,9 @@ describe('logging: LineWriter', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'percore-line-writer-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('appends every line, in order, to a file, each write ending at a line boundary', async () => {
+  it('appends every line, in order, to a file, in batched synchronous writes each ending at a line boundary', async () => {
     const path = join(dir, 'access.log');
-    const { io, writes } = recordingIo();
+    const { io, writes, syncWrites } = recordingIo();
     const writer = new LineWriter({ destination: path, logger: collectingLogger().logger, io });
     const lines = makeLines(5000);
     for (const [i, line] of lines.entries()) {
@@ -70,6 +73,7 @@ describe('logging: LineWriter', () => {
     expect(writes.length).to.be.greaterThan(1);
     expect(writes.length).to.be.lessThan(lines.length / 10); // batched, not a write per line
     for (const chunk of writes) expect(chunk.at(-1)).to.equal(10);
+    expect(syncWrites()).to.equal(writes.length);
     expect(writer.dropped).to.equal(0);
   });
 
@@ -98,7 +102,7 @@ describe('logging: LineWriter', () => {
     // Opened read-write, the FIFO has a reader at once, so the writer's open does not block.
     const reader = openSync(fifo, 'r+');
     try {
-      const { io, writes } = recordingIo();
+      const { io, writes, syncWrites } = recordingIo();
       const writer = new LineWriter({ destination: fifo, logger: collectingLogger().logger, io });
       const long = `long ${'y'.repeat(PIPE_BUF + 500)}\n`;
       const lines = [...makeLines(200), long, ...makeLines(100)]; // about 45 KiB, within the pipe's 64 KiB
@@ -110,6 +114,7 @@ describe('logging: LineWriter', () => {
       while (got < received.length) got += readSync(reader, received, got, received.length - got, null);
       expect(received.toString()).to.equal(expected);
       expect(writes.length).to.be.greaterThan(5);
+      expect(syncWrites(), 'a pipe is written with fs.write').to.equal(0);
       for (const chunk of writes) {
         expect(chunk.at(-1), 'ends at a line boundary').to.equal(10);
         if (chunk.includes('long ')) expect(chunk.toString()).to.equal(long);
@@ -135,7 +140,8 @@ describe('logging: LineWriter', () => {
       writeSync: (fd, buffer, offset, length) => writeSync(fd, buffer, offset, length),
     };
     const { logger, logged } = collectingLogger();
-    const writer = new LineWriter({ destination: path, logger, io });
+    // sync: false, as for a pipe: the file stands in for one.
+    const writer = new LineWriter({ destination: path, logger, io, sync: false });
     const lines = makeLines(300);
     for (const line of lines) writer.write(line);
     await writer.close();
@@ -144,19 +150,21 @@ describe('logging: LineWriter', () => {
     expect(logged).to.deep.equal([]);
   });
 
-  it('finishes a partial write where it stopped', async () => {
-    const path = join(dir, 'partial.log');
-    const io: LineWriterIo = {
+  for (const sync of [true, false]) {
+    it(`finishes a partial write where it stopped (${sync ? 'writeSync' : 'fs.write'})`, async () => {
+      const path = join(dir, 'partial.log');
       // At most 7 bytes per write, as a slow destination might take.
-      write: (fd, buffer, offset, length, callback) => fsWrite(fd, buffer, offset, Math.min(length, 7), null, callback),
-      writeSync: (fd, buffer, offset, length) => writeSync(fd, buffer, offset, length),
-    };
-    const writer = new LineWriter({ destination: path, logger: collectingLogger().logger, io });
-    const lines = makeLines(50, 40);
-    for (const line of lines) writer.write(line);
-    await writer.close();
-    expect(readFileSync(path, 'utf8')).to.equal(lines.join(''));
-  });
+      const io: LineWriterIo = {
+        write: (fd, buffer, offset, length, callback) => fsWrite(fd, buffer, offset, Math.min(length, 7), null, callback),
+        writeSync: (fd, buffer, offset, length) => writeSync(fd, buffer, offset, Math.min(length, 7)),
+      };
+      const writer = new LineWriter({ destination: path, logger: collectingLogger().logger, io, sync });
+      const lines = makeLines(50, 40);
+      for (const line of lines) writer.write(line);
+      await writer.close();
+      expect(readFileSync(path, 'utf8')).to.equal(lines.join(''));
+    });
+  }
 
   it('bounds what waits: past maxPendingBytes it drops lines, counts them, reports the first at once and the rest later (here at close)', async () => {
     const path = join(dir, 'stalled.log');
@@ -169,7 +177,7 @@ describe('logging: LineWriter', () => {
       writeSync: (fd, buffer, offset, length) => writeSync(fd, buffer, offset, length),
     };
     const { logger, logged } = collectingLogger();
-    const writer = new LineWriter({ destination: path, logger, io, maxPendingBytes: 1000 });
+    const writer = new LineWriter({ destination: path, logger, io, maxPendingBytes: 1000, sync: false });
     const line = `${'z'.repeat(99)}\n`; // 100 bytes
     writer.write(line); // the first batch, flushed at the end of this turn
     await sleep(5);
@@ -198,33 +206,37 @@ describe('logging: LineWriter', () => {
     expect(reported[0]! + reported[1]!).to.equal(21);
   });
 
-  it('counts the lines of a failed write as lost, reports the failure, and goes on with later lines', async () => {
-    const path = join(dir, 'failing.log');
-    let failed = false;
-    const io: LineWriterIo = {
-      write(fd, buffer, offset, length, callback) {
-        if (!failed) {
+  for (const sync of [true, false]) {
+    it(`counts the lines of a failed write as lost, reports the failure, and goes on with later lines (${sync ? 'writeSync' : 'fs.write'})`, async () => {
+      const path = join(dir, 'failing.log');
+      let failed = false;
+      const noSpace = () => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      const io: LineWriterIo = {
+        write(fd, buffer, offset, length, callback) {
+          if (failed) return fsWrite(fd, buffer, offset, length, null, callback);
           failed = true;
-          setImmediate(() => callback(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }), 0));
-          return;
-        }
-        fsWrite(fd, buffer, offset, length, null, callback);
-      },
-      writeSync: (fd, buffer, offset, length) => writeSync(fd, buffer, offset, length),
-    };
-    const { logger, logged } = collectingLogger();
-    const writer = new LineWriter({ destination: path, logger, io });
-    writer.write('lost 1\n');
-    writer.write('lost 2\n');
-    await sleep(10);
-    writer.write('kept\n');
-    await writer.close();
-    expect(readFileSync(path, 'utf8')).to.equal('kept\n');
-    expect(writer.dropped).to.equal(2);
-    expect(logged).to.have.length(1);
-    expect(logged[0]).to.include({ level: 'error', code: 'PERCORE_ERR_LOG_WRITE_FAILED' });
-    expect(logged[0]!.message).to.include('2 log lines lost').and.include('ENOSPC');
-  });
+          setImmediate(() => callback(noSpace(), 0));
+        },
+        writeSync(fd, buffer, offset, length) {
+          if (failed) return writeSync(fd, buffer, offset, length);
+          failed = true;
+          throw noSpace();
+        },
+      };
+      const { logger, logged } = collectingLogger();
+      const writer = new LineWriter({ destination: path, logger, io, sync });
+      writer.write('lost 1\n');
+      writer.write('lost 2\n');
+      await sleep(10);
+      writer.write('kept\n');
+      await writer.close();
+      expect(readFileSync(path, 'utf8')).to.equal('kept\n');
+      expect(writer.dropped).to.equal(2);
+      expect(logged).to.have.length(1);
+      expect(logged[0]).to.include({ level: 'error', code: 'PERCORE_ERR_LOG_WRITE_FAILED' });
+      expect(logged[0]!.message).to.include('2 log lines lost').and.include('ENOSPC');
+    });
+  }
 
   it('drops (and counts) lines written after close', async () => {
     const path = join(dir, 'closed.log');
