@@ -40,6 +40,9 @@ export interface TaskChild {
 
 export type TaskFactory = (context: TaskContext) => Task;
 
+/** Told once that a task has closed, with the reason and error its `onClose` got (`Task.addCloseListener`). */
+export type CloseListener = (reason: CloseReason, error: unknown) => void;
+
 /**
  * Makes the task that takes over a socket (`Task.handOver`): `head` holds the bytes already read
  * past the previous protocol's last message; they reach the new task's `onData` first.
@@ -94,6 +97,9 @@ export abstract class Task implements TimerTarget {
   private closeReason: CloseReason | null = null;
   private closeError: unknown = undefined;
   private successor: Task | null = null;
+  /** Told after `onClose`; `closeNotified` once they have been, so a late listener is told at once. */
+  private closeListeners: CloseListener[] | null = null;
+  private closeNotified = false;
   /** The socket's byte counts when this task got it (non-zero after a hand-over). */
   private bytesReadBefore = 0;
   private bytesWrittenBefore = 0;
@@ -185,6 +191,7 @@ export abstract class Task implements TimerTarget {
     } catch (error) {
       this.scheduler.logger.error('PERCORE_ERR_TASK_FAILED', `task #${this.id} threw in onClose`, error);
     }
+    this.notifyClosed();
     let next: T;
     try {
       // The new task takes this one's place in the task tree: under its parent, over its children.
@@ -290,6 +297,23 @@ export abstract class Task implements TimerTarget {
     this.children?.delete(child);
   }
 
+  /**
+   * Tells `listener` once this task has closed, after its own `onClose` and with the same reason
+   * and error ('handed-over' after a hand-over): for code that holds a task it did not write, such
+   * as a pool or a reconnector. A task whose `onClose` has run already tells it at once. A listener
+   * that throws is logged (PERCORE_ERR_TASK_FAILED); the others still run.
+   */
+  addCloseListener(listener: CloseListener): void {
+    if (this.closeNotified) this.callCloseListener(listener);
+    else (this.closeListeners ??= []).push(listener);
+  }
+
+  removeCloseListener(listener: CloseListener): void {
+    const listeners = this.closeListeners;
+    const index = listeners === null ? -1 : listeners.indexOf(listener);
+    if (index !== -1) listeners!.splice(index, 1);
+  }
+
   /** Child tasks, and outbound connections being made for this task, still open. */
   get childCount(): number {
     return this.children === null ? 0 : this.children.size;
@@ -388,10 +412,28 @@ export abstract class Task implements TimerTarget {
     task.scheduler.release(task);
     task.closeChildren();
     task.parent?.removeChild(task);
+    task.closeReason ??= 'peer-closed';
     try {
-      task.onClose(task.closeReason ?? 'peer-closed', task.closeError);
+      task.onClose(task.closeReason, task.closeError);
     } catch (error) {
       task.scheduler.logger.error('PERCORE_ERR_TASK_FAILED', `task #${task.id} threw in onClose`, error);
+    }
+    task.notifyClosed();
+  }
+
+  private notifyClosed(): void {
+    this.closeNotified = true;
+    const listeners = this.closeListeners;
+    if (listeners === null) return;
+    this.closeListeners = null;
+    for (const listener of listeners) this.callCloseListener(listener);
+  }
+
+  private callCloseListener(listener: CloseListener): void {
+    try {
+      listener(this.closeReason!, this.closeError);
+    } catch (error) {
+      this.scheduler.logger.error('PERCORE_ERR_TASK_FAILED', `a close listener of task #${this.id} threw`, error);
     }
   }
 }
