@@ -35,7 +35,7 @@ const only = (samples: { value: number }[]): number | undefined => (samples.leng
 const usersOf = (job: string) => `sum(http_requests_total{job="${job}",route="/users/:id"})`;
 
 async function startCluster(job: string, engine: Engine, metrics: Placement): Promise<Cluster> {
-  const { ready } = await startProcess(app, { env: { ENGINE: engine, WORKERS: '2', METRICS: metrics } });
+  const { ready } = await startProcess(app, { env: { ENGINE: engine, WORKERS: '2', METRICS: metrics }, readyTimeoutMs: 30_000 });
   const pids = (ready.pids as number[]).sort((a, b) => a - b);
   return { job, url: ready.url as string, metricsUrl: ready.metricsUrl as string, pids };
 }
@@ -50,7 +50,8 @@ function uwsLoads(): boolean {
 }
 
 describe('metrics-clients/prometheus: a real Prometheus scraping clusters', function () {
-  this.timeout(60_000);
+  // The before hook starts five clusters and Prometheus: some 15 s, more on a loaded machine.
+  this.timeout(120_000);
   const placements: Array<[Engine, Placement]> = [
     ['net', 'main'],
     ['net', 'port'],
@@ -69,8 +70,9 @@ describe('metrics-clients/prometheus: a real Prometheus scraping clusters', func
         .map(([engine, metrics]): [string, Engine, Placement] => [`${engine}-${metrics}`, engine, metrics]),
       ['net-killed', 'net', 'main'],
     ];
-    for (const cluster of await Promise.all(wanted.map(([job, engine, metrics]) => startCluster(job, engine, metrics))))
-      clusters.set(cluster.job, cluster);
+    // One after another: started together, a dozen node processes on a busy 2-core machine can
+    // take longer than a ready line's deadline.
+    for (const [job, engine, metrics] of wanted) clusters.set(job, await startCluster(job, engine, metrics));
     prometheus = await startPrometheus([...clusters.values()].map(({ job, metricsUrl }) => ({ job, url: metricsUrl })));
   });
 

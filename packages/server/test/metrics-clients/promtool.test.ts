@@ -36,7 +36,7 @@ for (const engine of ENGINES) {
     });
 
     it('promtool check metrics passes the cluster scrape after 200s on a route, a 500 and a 404, with nothing to report', async () => {
-      const { ready } = await startProcess(app, { env: { ENGINE: engine, WORKERS: '2', METRICS: 'main' } });
+      const { ready } = await startProcess(app, { env: { ENGINE: engine, WORKERS: '2', METRICS: 'main' }, readyTimeoutMs: 30_000 });
       const url = ready.url as string;
       const { sent, pids } = await readUsersOnEveryWorker(url, 2, 50);
       expect(pids).to.deep.equal([...(ready.pids as number[])].sort((a, b) => a - b));
