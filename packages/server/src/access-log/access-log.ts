@@ -27,10 +27,18 @@ export interface AccessLog {
   close(): Promise<void>;
 }
 
+/**
+ * How long an access-log line may wait to share a write with the lines after it. Under load an
+ * event loop's turn holds a few exchanges; a write per turn then cost about three times the CPU
+ * per line of one per 20 ms (benchmarks/results/2026-12-02-access-log.md). A clean exit still
+ * writes everything; a SIGKILL loses up to this much more.
+ */
+export const ACCESS_LOG_FLUSH_MS = 20;
+
 /** Opens the access log the option asks for (null when off); its drops and failed writes go to `logger`. */
 export function openAccessLog(option: AccessLogOption | undefined, logger: Logger): AccessLog | null {
   const settings = resolveAccessLog(option);
   if (settings === null) return null;
-  const writer = new LineWriter({ destination: settings.destination, logger });
+  const writer = new LineWriter({ destination: settings.destination, logger, flushIntervalMs: ACCESS_LOG_FLUSH_MS });
   return { observer: accessLogObserver(settings.format, writer), writer, close: () => writer.close() };
 }

@@ -48,6 +48,11 @@ export interface LineWriterOptions {
    * default for pipes, sockets and terminals, so a slow reader never stalls the event loop).
    */
   sync?: boolean;
+  /**
+   * How long a line may wait for the lines after it, to share their write (default 0: until the
+   * end of the event loop's turn). Past 64 KiB a batch is written at once.
+   */
+  flushIntervalMs?: number;
   /** @internal For tests. */
   io?: LineWriterIo;
 }
@@ -73,7 +78,8 @@ function pause(ms: number): void {
 
 /**
  * Whole lines to one destination shared by many processes, each line never split or interleaved
- * with another process's. Lines are batched (per turn of the event loop, or sooner past 64 KiB):
+ * with another process's. Lines are batched (per turn of the event loop, or for `flushIntervalMs`;
+ * sooner past 64 KiB):
  * - to a regular file opened with O_APPEND, each batch is one synchronous write(2), which lands
  *   whole at the end (on local filesystems; not on NFS);
  * - to a pipe, FIFO, socket or terminal, writes are cut at line boundaries to at most PIPE_BUF
@@ -102,6 +108,8 @@ export class LineWriter {
   /** A write is with the thread pool (as opposed to waiting to retry, or idle). */
   private inFlight = false;
   private flushScheduled = false;
+  private readonly flushIntervalMs: number;
+  private flushTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   /** Lines dropped for want of room, and lost to failed writes, since the last report. */
   private unreportedDrops = 0;
@@ -123,6 +131,7 @@ export class LineWriter {
     this.logger = options.logger;
     this.io = options.io ?? nodeIo;
     this.maxPending = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    this.flushIntervalMs = options.flushIntervalMs ?? 0;
     const { destination } = options;
     if (typeof destination === 'number') {
       this.fd = destination;
@@ -159,7 +168,8 @@ export class LineWriter {
     if (this.batch.length >= FLUSH_AT_BYTES) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(this.flushBound);
+      if (this.flushIntervalMs === 0) setImmediate(this.flushBound);
+      else (this.flushTimer = setTimeout(this.flushBound, this.flushIntervalMs)).unref();
     }
   }
 
@@ -228,6 +238,10 @@ export class LineWriter {
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
     if (this.buffer !== null || this.batch === '') return;
     this.buffer = Buffer.from(this.batch);
     this.batch = '';

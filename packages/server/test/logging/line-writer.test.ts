@@ -238,6 +238,29 @@ describe('logging: LineWriter', () => {
     });
   }
 
+  it('with flushIntervalMs, batches lines across turns of the event loop, and writes them when it passes', async () => {
+    const path = join(dir, 'interval.log');
+    const { io, writes } = recordingIo();
+    // An interval that never passes here: only close writes.
+    const batched = new LineWriter({ destination: path, logger: collectingLogger().logger, io, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 10; i++) {
+      batched.write(`turn ${i}\n`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(writes).to.have.length(0);
+    await batched.close();
+    expect(writes.map(String)).to.deep.equal([Array.from({ length: 10 }, (_, i) => `turn ${i}\n`).join('')]);
+    // A short one passes: the line is written with no close.
+    const timed = new LineWriter({ destination: path, logger: collectingLogger().logger, flushIntervalMs: 5 });
+    timed.write('timed\n');
+    const deadline = Date.now() + 5000;
+    while (!readFileSync(path, 'utf8').endsWith('timed\n')) {
+      expect(Date.now(), 'the line was written within 5 s').to.be.below(deadline);
+      await sleep(5);
+    }
+    await timed.close();
+  });
+
   it('drops (and counts) lines written after close', async () => {
     const path = join(dir, 'closed.log');
     const writer = new LineWriter({ destination: path, logger: collectingLogger().logger });
