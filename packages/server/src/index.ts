@@ -51,9 +51,25 @@ export { errorCatalog, isPercoreError, PercoreError, statusForError, type ErrorC
 
 // The scheduler and its tasks
 export { Scheduler, type Logger, type SchedulerOptions, type SchedulerStats } from './scheduler/scheduler.js';
-export { Task, type CloseReason, type HandOverFactory, type TaskChild, type TaskContext, type TaskFactory } from './scheduler/task.js';
+export {
+  Task,
+  type CloseListener,
+  type CloseReason,
+  type HandOverFactory,
+  type TaskChild,
+  type TaskContext,
+  type TaskFactory,
+} from './scheduler/task.js';
 export type { ConnectAddress, ConnectOptions } from './scheduler/connect.js';
 export { Listener, type ListenerOptions, type ListenerStats } from './scheduler/listener.js';
+export {
+  Reconnector,
+  type BackoffOptions,
+  type ReconnectHandlers,
+  type ReconnectOptions,
+  type ReconnectState,
+} from './scheduler/reconnect.js';
+export { ConnectionPool, type PoolOptions, type PoolStats } from './scheduler/pool.js';
 export type { TransportOptions } from './scheduler/transport.js';
 
 // WebSockets and pub/sub (uws engine)
