@@ -61,6 +61,11 @@ export interface HttpRequest extends AsyncIterable<Buffer> {
    * mounted: the handler's own part of the path is `path.slice(basePath.length)`. Written by the router.
    */
   basePath: string;
+  /**
+   * An error a handler threw that has been answered already (a router's 5xx error page), or
+   * undefined: the exchange observer reports it as the exchange's error. Written by the router.
+   */
+  handlerError: unknown;
 }
 
 export type HeaderValue = string | number | readonly string[];

@@ -49,8 +49,9 @@ export interface RequestFacts {
   readonly target: string;
   readonly httpVersion: string;
   readonly remoteAddress: string;
-  /** Written by a router during the exchange; a plain field on every engine, so readable to the end. */
+  /** Written by a router during the exchange; plain fields on every engine, so readable to the end. */
   readonly route: string | undefined;
+  readonly handlerError: unknown;
   header(name: string): string | undefined;
 }
 
@@ -84,7 +85,11 @@ export function combineObservers(...observers: Array<ExchangeObserver | undefine
   const combined: { -readonly [K in keyof ExchangeObserver]: ExchangeObserver[K] } = {};
   for (const hook of HOOKS) {
     const hooks = present.filter((observer) => observer[hook] !== undefined);
-    if (hooks.length > 0) {
+    if (hooks.length === 1) {
+      // One observer has this hook: call it directly, without a loop around it.
+      const [only] = hooks;
+      combined[hook] = only![hook]!.bind(only);
+    } else if (hooks.length > 1) {
       combined[hook] = (exchange) => {
         for (const observer of hooks) observer[hook]!(exchange);
       };
@@ -118,16 +123,16 @@ export class ObservedExchange implements ExchangeRecord {
   bytesIn = 0;
   bytesOut = 0;
   durationMs = 0;
-  error: unknown = undefined;
+  private ownError: unknown = undefined;
   private settled = false;
   /** The request while `started` runs (read only if a hook asks); a copy once the record is kept. */
-  private facts: Omit<RequestFacts, 'route' | 'header'>;
+  private facts: Omit<RequestFacts, 'route' | 'handlerError' | 'header'>;
   /** The request while `started` runs; then null, and the kept headers answer. */
   private live: RequestFacts | null;
   /** The values of the observer's `requestHeaders`, in its order, once kept. */
   private keptHeaders: Array<string | undefined> | null = null;
-  /** The request itself, for `route`: a router writes it after `started`. */
-  private readonly routed: Pick<RequestFacts, 'route'>;
+  /** The request itself, for `route` and `handlerError`: a router writes them after `started`. */
+  private readonly routed: Pick<RequestFacts, 'route' | 'handlerError'>;
 
   /** Tells `started`; then `keep()` if the record outlives the call, as the engine's request may not. */
   constructor(
@@ -168,6 +173,15 @@ export class ObservedExchange implements ExchangeRecord {
     return this.routed.route;
   }
 
+  /** The engine's reason (a throw, an abort), else an error a router answered with its error page. */
+  get error(): unknown {
+    return this.ownError !== undefined ? this.ownError : this.routed.handlerError;
+  }
+
+  set error(error: unknown) {
+    this.ownError = error;
+  }
+
   /** Copies the request's fields, for an engine whose request dies with its callback (uws). */
   keep(): this {
     const { method, target, httpVersion, remoteAddress } = this.facts;
@@ -197,7 +211,7 @@ export class ObservedExchange implements ExchangeRecord {
     this.status = status;
     this.bytesOut = bytesOut;
     this.durationMs = performance.now() - this.startTime;
-    if (error !== undefined) this.error = error;
+    if (error !== undefined) this.ownError = error;
     return true;
   }
 

@@ -12,4 +12,5 @@ export abstract class RequestBase extends RequestBody {
   params: Readonly<Record<string, string>> = NO_PARAMS;
   route: string | undefined = undefined;
   basePath = '';
+  handlerError: unknown = undefined;
 }

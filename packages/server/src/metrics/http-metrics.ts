@@ -125,7 +125,7 @@ export class HttpMetrics implements ExchangeObserver {
       },
       {
         name: 'percore_http_received_bytes_total',
-        help: 'Request body bytes received.',
+        help: 'Request body bytes received and handed to handlers (a body left unread is not counted).',
         type: 'counter',
         labelNames: [],
         series: [{ labels: [], value: this.receivedBytes }],

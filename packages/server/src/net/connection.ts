@@ -92,8 +92,6 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   private parsing = false;
   /** The current exchange's record, only while an observer is set. */
   private observed: ObservedExchange | null = null;
-  /** The socket's bytesWritten when the current exchange started. */
-  private bytesWrittenAtStart = 0;
   /** After a 101: the task the connection goes to once the bytes read so far are held. */
   private upgradeTo: HandOverFactory | null = null;
 
@@ -345,8 +343,8 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   upgradeResponse(response: NetResponse, head: string, factory: HandOverFactory): void {
     if (response !== this.response) return;
     // RFC 9110 7.8: with Expect: 100-continue as well, a 100 (Continue) MUST precede the 101.
-    if (this.request!.expectContinue && this.writeState === WriteState.Handler) this.write(CONTINUE_RESPONSE);
-    this.write(head);
+    if (this.request!.expectContinue && this.writeState === WriteState.Handler) this.send(CONTINUE_RESPONSE);
+    this.send(head);
     if (this.observed !== null) this.settleObserved(true, 101);
     // Closed: the parse loop holds the rest of the read for the new protocol.
     this.endExchange(ReadState.Closed);
@@ -409,7 +407,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     request?.failBody(error);
     if (response === null || !response.headersSent) {
       response?.abort();
-      this.write(cannedResponse(code));
+      this.send(cannedResponse(code));
       if (this.observed !== null) this.settleObserved(true, error.status, error);
       else if (response === null) this.tellRejected(error);
       this.halfClose();
@@ -442,11 +440,18 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   private observe(request: NetRequest, observer: ExchangeObserver): void {
     const observed = new ObservedExchange(observer, this.scheduler.logger, 'net', request);
     // Kept, with the request's fields copied (the socket's address is gone once it closes) and its
-    // bytes counted, only for an observer that waits for the end.
-    if (observesEnds(observer)) {
-      this.observed = observed.keep();
-      this.bytesWrittenAtStart = this.socket.bytesWritten;
-    }
+    // bytes counted (`send`), only for an observer that waits for the end.
+    if (observesEnds(observer)) this.observed = observed.keep();
+  }
+
+  /**
+   * Writes for the exchange, counting its bytes while an observer waits for the end (counted
+   * here: node's socket.bytesWritten copies the write queue on every read).
+   */
+  private send(data: string | Uint8Array): boolean {
+    const observed = this.observed;
+    if (observed !== null) observed.bytesOut += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    return this.write(data);
   }
 
   /** Input refused before an exchange began: only the server's own observer hears it. */
@@ -463,7 +468,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   private settleObserved(whole: boolean, status: number, error?: unknown): void {
     const observed = this.observed!;
     this.observed = null;
-    const bytesOut = this.socket.bytesWritten - this.bytesWrittenAtStart;
+    const bytesOut = observed.bytesOut;
     if (whole) observed.ended(status, bytesOut, error);
     else observed.aborted(status, bytesOut, error);
   }
@@ -492,7 +497,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     if (request === this.request && request.expectContinue && this.writeState === WriteState.Handler) {
       this.writeState = WriteState.Continued;
       if (this.readState === ReadState.Continue) this.readState = ReadState.Body;
-      this.write(CONTINUE_RESPONSE);
+      this.send(CONTINUE_RESPONSE);
       // The client was told to send the body: from now on it is the body being waited for
       // (unless the reader is already behind and reading is paused).
       if (!this.bodyPaused && this.wait === Wait.Response) this.arm(Wait.Body);
@@ -526,7 +531,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     if (response !== this.response) return false;
     this.writeState = WriteState.Streaming;
     if (this.wait === Wait.Response) this.arm(Wait.Response);
-    return this.write(data);
+    return this.send(data);
   }
 
   writeResponseParts(response: NetResponse, parts: Array<string | Uint8Array>): boolean {
@@ -536,7 +541,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     const socket = this.socket;
     socket.cork();
     let ok = true;
-    for (let i = 0; i < parts.length; i++) ok = this.write(parts[i]!);
+    for (let i = 0; i < parts.length; i++) ok = this.send(parts[i]!);
     socket.uncork();
     return ok;
   }

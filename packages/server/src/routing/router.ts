@@ -279,6 +279,8 @@ export class Router {
   private fail(req: HttpRequest, res: HttpResponse, error: unknown, outerPages: PageScope | null): void | Promise<void> {
     if (res.headersSent || res.finished || res.aborted || (isPercoreError(error) && error.code === 'PERCORE_ERR_ABORTED')) throw error;
     const status = statusForError(error);
+    // Before the page goes out: its end settles the observer's record, which reports this error.
+    if (status >= 500) req.handlerError = error;
     const sent = sendErrorPage(req, res, status, this.pagesFor(status, outerPages));
     if (status < 500) return sent;
     if (sent instanceof Promise) {

@@ -105,6 +105,8 @@ describe('metrics: the cluster', function () {
           expect(sample(text, 'http_request_duration_seconds_bucket', { route: '/users/:id', le: '+Inf' })).to.equal(300);
           expect(sample(text, 'http_requests_total', { code: '404', route: '' })).to.equal(7);
           expect(sample(text, 'http_requests_total', { code: '500', route: '/boom' })).to.equal(3);
+          // The router answered the throws with its 500 page; they still count as errors.
+          expect(sample(text, 'percore_http_exchange_errors_total', { code: 'handler' })).to.equal(3);
           // The program's own counter, registered in each worker, is summed the same way.
           expect(sample(text, 'app_user_reads_total', { kind: 'user' })).to.equal(300);
           expect(sample(text, 'percore_workers')).to.equal(2);
