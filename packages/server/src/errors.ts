@@ -119,6 +119,7 @@ export const errorCatalog = {
   PERCORE_ERR_CONNECT_REFUSED: spec(0, 'The peer refused the connection'),
   PERCORE_ERR_CONNECT_TIMEOUT: spec(0, 'The connection was not made in time'),
   PERCORE_ERR_CONNECT_FAILED: spec(0, 'The connection could not be made'),
+  PERCORE_ERR_CONNECT_ABORTED: spec(0, 'The connection was abandoned before it was made: its parent task or the scheduler closed'),
   PERCORE_ERR_RECONNECT_GAVE_UP: spec(0, 'Reconnecting stopped after the configured number of failed attempts'),
 
   // Connection pools (scheduler pool)
@@ -134,7 +135,6 @@ export const errorCatalog = {
   PERCORE_ERR_RESP_CLOSED: spec(0, 'The client is closed'),
   PERCORE_ERR_RESP_TIMEOUT: spec(0, 'The command got no reply in time'),
   PERCORE_ERR_RESP_SUBSCRIBER_MODE: spec(0, 'Under RESP2 a subscribed connection takes only (P)SUBSCRIBE, (P)UNSUBSCRIBE, PING and QUIT'),
-  PERCORE_ERR_CONNECT_ABORTED: spec(0, 'The connection was abandoned before it was made: its parent task or the scheduler closed'),
 
   // Logs
   PERCORE_ERR_LOG_LINES_DROPPED: spec(0, 'Log lines were dropped: too many were waiting for a slow destination'),

@@ -46,6 +46,13 @@ export { mergeSnapshots, type FamilySnapshot, type GaugeAggregation, type Metric
 export type { HealthOptions } from './health/health-checks.js';
 export { REQUEST_ABORT_CHANNEL, REQUEST_END_CHANNEL, REQUEST_START_CHANNEL, type TracingMessage } from './http/tracing.js';
 
+// Logs
+export { resolveLogger, type LoggerOption } from './logging/resolve.js';
+export { createJsonLogger, type JsonLogger, type JsonLoggerOptions } from './logging/json-logger.js';
+export type { PinoLike } from './logging/pino.js';
+export { accessLogObserver, type LineSink } from './access-log/access-log.js';
+export type { AccessLogFormat, AccessLogOption, AccessLogSettings } from './access-log/options.js';
+
 // Errors
 export { errorCatalog, isPercoreError, PercoreError, statusForError, type ErrorCode } from './errors.js';
 
