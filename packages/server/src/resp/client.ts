@@ -1,7 +1,7 @@
 import { PercoreError } from '../errors.js';
 import { Reconnector } from '../scheduler/reconnect.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import type { CloseReason, TaskContext } from '../scheduler/task.js';
+import type { CloseReason, TaskChild, TaskContext } from '../scheduler/task.js';
 import { Timer, type TimerTarget } from '../scheduler/timer-wheel.js';
 import { resolveRespOptions, type ResolvedRespOptions, type RespClientOptions } from './client-options.js';
 import {
@@ -83,6 +83,10 @@ export class RespClient implements RespConnectionOwner, TimerTarget {
   /** terminate() ran: nothing is left to fail or to close. */
   private terminated = false;
   private readonly closeTimer = new Timer(this);
+  /** Registered with the scheduler as a connection being made: `scheduler.closeAll()` ends the client too. */
+  private readonly shutdownHook: TaskChild = {
+    close: (reason) => this.terminate(closedError(`the scheduler closed all (${reason})`)),
+  };
 
   private constructor(options: RespClientOptions) {
     this.options = resolveRespOptions(options);
@@ -93,6 +97,7 @@ export class RespClient implements RespConnectionOwner, TimerTarget {
     this.firstConnection = new Promise<void>((resolve, reject) => {
       this.settleFirstConnection = (error) => (error === null ? resolve() : reject(error));
     });
+    this.scheduler.addConnecting(this.shutdownHook);
     const factory = (context: TaskContext) => new RespConnection(context, this, this.subscriptions, this.options);
     const reconnect = this.options.reconnect;
     if (reconnect === false) {
@@ -506,6 +511,7 @@ export class RespClient implements RespConnectionOwner, TimerTarget {
     this.current = 'closed';
     this.ready = false;
     this.reconnector?.stop('shutdown');
+    this.scheduler.removeConnecting(this.shutdownHook);
     this.scheduler.timers.cancel(this.closeTimer);
     const connection = this.connection;
     this.connection = null;

@@ -268,6 +268,20 @@ describe('RespClient against a real redis-server', function () {
       await redis.close();
       await eventually(() => redis.scheduler.stats().liveTasks === 0, 2000, 'the task closed');
     });
+
+    it('scheduler.closeAll() ends a client on that scheduler: what is pending fails CLOSED, and it stops reconnecting', async () => {
+      const { Scheduler } = await import('../../src/scheduler/scheduler.js');
+      const scheduler = new Scheduler();
+      const redis = await client({ scheduler });
+      const inFlight = redis.command('DEBUG', 'SLEEP', '0.2');
+      await eventually(() => redis.stats().inFlight === 1, 2000, 'the command in flight');
+      scheduler.closeAll();
+      expect(redis.state).to.equal('closed');
+      await rejection(inFlight, 'PERCORE_ERR_RESP_CLOSED');
+      await rejection(redis.ping(), 'PERCORE_ERR_RESP_CLOSED');
+      await eventually(() => scheduler.stats().liveTasks === 0, 2000, 'the task closed');
+      expect(scheduler.stats().pendingTimers).to.equal(0);
+    });
   });
 });
 
