@@ -32,7 +32,8 @@ function set(ctx: CommandContext, args: Buffer[]): void {
     else if (isOption(opt, 'XX') && !(flags & SET_NX)) flags |= SET_XX;
     else if (isOption(opt, 'GET')) flags |= SET_GET;
     else if (isOption(opt, 'KEEPTTL') && !(flags & SET_ANY_EXPIRE)) flags |= SET_KEEPTTL;
-    else if (hasNext && !(flags & (SET_KEEPTTL | SET_ANY_EXPIRE)) && expireFlag(opt) !== 0) {
+    else if (hasNext && expireFlag(opt) !== 0 && !(flags & (SET_KEEPTTL | (SET_ANY_EXPIRE & ~expireFlag(opt))))) {
+      // The same expire option twice is allowed (the last wins); two different ones are not.
       flags |= expireFlag(opt);
       expireArg = args[++j]!;
     } else return ctx.reply.error(Errors.syntax);
