@@ -35,6 +35,12 @@ if (soakArgs[0] === 'routing') {
   process.exit(await routingMain(soakArgs.slice(1), `pnpm bench ${soakArgs.map(shellWord).join(' ')}`));
 }
 
+// `pnpm bench redis`: redis-benchmark against examples/redis and redis-server (redis/main.ts).
+if (soakArgs[0] === 'redis') {
+  const { redisMain } = await import('./redis/main.js');
+  process.exit(await redisMain(soakArgs.slice(1), `pnpm bench ${soakArgs.map(shellWord).join(' ')}`));
+}
+
 let parsed: Parsed;
 try {
   parsed = parseCli(process.argv.slice(2));
