@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { PercoreError } from '../../src/errors.js';
 import { RespClient } from '../../src/resp/client.js';
 import type { RespClientOptions } from '../../src/resp/client-options.js';
@@ -174,5 +175,64 @@ describe('RespClient reconnecting to a real redis-server', function () {
     expect(redis.scheduler.stats()).to.include({ liveTasks: 0, pendingTimers: 0 });
     const checker = await client();
     expect(await checker.command('CLIENT', 'LIST')).to.not.match(/\n.*\n/); // only the checker itself
+  });
+});
+
+describe('RespClient never sends a command twice', function () {
+  this.timeout(20_000);
+  let fake: Server | null = null;
+
+  after(async () => {
+    if (fake !== null) await new Promise((resolve) => fake!.close(resolve));
+  });
+
+  /**
+   * A server that takes `ECHO id` commands and records every id it received, per connection. The
+   * first connection answers the first `answerFirst` commands, then drops the socket without
+   * answering the rest: those were received (they may have run), and must not come again.
+   */
+  async function droppingServer(answerFirst: number): Promise<{ port: number; received: string[][] }> {
+    const received: string[][] = [];
+    fake = createServer((socket: Socket) => {
+      const ids: string[] = [];
+      const connection = received.push(ids);
+      let buffered = '';
+      socket.on('error', () => {});
+      socket.on('data', (chunk) => {
+        buffered += chunk.toString('latin1');
+        let match: RegExpExecArray | null;
+        // One command: *2 $4 ECHO $n id
+        while ((match = /^\*2\r\n\$4\r\nECHO\r\n\$(\d+)\r\n/.exec(buffered)) !== null) {
+          const start = match[0].length;
+          const length = Number(match[1]);
+          if (buffered.length < start + length + 2) break;
+          const id = buffered.slice(start, start + length);
+          buffered = buffered.slice(start + length + 2);
+          ids.push(id);
+          if (connection === 1 && ids.length > answerFirst) {
+            socket.destroy();
+            return;
+          }
+          socket.write(`$${id.length}\r\n${id}\r\n`);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => fake!.listen(0, '127.0.0.1', resolve));
+    return { port: (fake.address() as AddressInfo).port, received };
+  }
+
+  it('commands the server received before the drop fail CONNECTION_LOST and are not sent on the new connection', async () => {
+    const { port, received } = await droppingServer(5);
+    const redis = await RespClient.connect({ port, reconnect: fastReconnect });
+    const first = await Promise.allSettled(Array.from({ length: 20 }, (_, index) => redis.command('ECHO', `id${index + 1}`)));
+    expect(first.slice(0, 5)).to.deep.equal(Array.from({ length: 5 }, (_, index) => ({ status: 'fulfilled', value: `id${index + 1}` })));
+    for (const result of first.slice(5)) {
+      expect(((result as PromiseRejectedResult).reason as PercoreError).code).to.equal('PERCORE_ERR_RESP_CONNECTION_LOST');
+    }
+    const after = await Promise.all(Array.from({ length: 5 }, (_, index) => redis.command('ECHO', `id${index + 21}`)));
+    expect(after).to.deep.equal(['id21', 'id22', 'id23', 'id24', 'id25']);
+    expect(received[0]!.slice(0, 6)).to.deep.equal(['id1', 'id2', 'id3', 'id4', 'id5', 'id6']);
+    expect(received.slice(1).flat()).to.deep.equal(['id21', 'id22', 'id23', 'id24', 'id25']);
+    redis.destroy();
   });
 });
