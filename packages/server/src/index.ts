@@ -79,6 +79,15 @@ export {
 export { ConnectionPool, type PoolOptions, type PoolStats } from './scheduler/pool.js';
 export type { TransportOptions } from './scheduler/transport.js';
 
+// The RESP (Redis) protocol: a client task on the scheduler, and the codec
+export { RespClient, type RespClientState, type RespClientStats } from './resp/client.js';
+export { DEFAULT_MAX_PENDING, DEFAULT_REDIS_PORT, type RespClientOptions } from './resp/client-options.js';
+export type { ReplyCallback, SetOptions } from './resp/commands.js';
+export type { MessageListener, PatternMessageListener } from './resp/pubsub.js';
+export { RespPush, RespReplyError, type RespValue } from './resp/values.js';
+export { RespDecoder, type DecoderOptions } from './resp/decoder.js';
+export { CommandBatch, encodeCommand, type RespArgument } from './resp/encoder.js';
+
 // WebSockets and pub/sub (uws engine)
 export {
   rejectUpgrade,

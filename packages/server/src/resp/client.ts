@@ -56,7 +56,7 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
  * - At most `maxPending` commands are queued and in flight; past it one fails at once
  *   (PERCORE_ERR_RESP_QUEUE_FULL).
  */
-export class RespClient implements RespConnectionOwner, TimerTarget {
+export class RespClient implements TimerTarget {
   readonly scheduler: Scheduler;
   private readonly options: ResolvedRespOptions;
   private readonly subscriptions: Subscriptions;
@@ -98,7 +98,14 @@ export class RespClient implements RespConnectionOwner, TimerTarget {
       this.settleFirstConnection = (error) => (error === null ? resolve() : reject(error));
     });
     this.scheduler.addConnecting(this.shutdownHook);
-    const factory = (context: TaskContext) => new RespConnection(context, this, this.subscriptions, this.options);
+    // The connection calls back through this, so that those calls stay off the client's public API.
+    const owner: RespConnectionOwner = {
+      settle: (command, error, reply) => this.settle(command, error, reply),
+      pushed: (push) => this.pushed(push),
+      drained: (connection) => this.drained(connection),
+      closed: (connection, reason, error) => this.closed(connection, reason, error),
+    };
+    const factory = (context: TaskContext) => new RespConnection(context, owner, this.subscriptions, this.options);
     const reconnect = this.options.reconnect;
     if (reconnect === false) {
       this.reconnector = null;
@@ -278,8 +285,7 @@ export class RespClient implements RespConnectionOwner, TimerTarget {
 
   // RespConnectionOwner
 
-  /** @internal */
-  settle(command: PendingCommand, error: Error | null, reply?: RespValue): void {
+  private settle(command: PendingCommand, error: Error | null, reply?: RespValue): void {
     if (command.counted) this.pendingCount--;
     try {
       command.callback(error, reply);
@@ -288,8 +294,7 @@ export class RespClient implements RespConnectionOwner, TimerTarget {
     }
   }
 
-  /** @internal */
-  pushed(push: RespPush): void {
+  private pushed(push: RespPush): void {
     for (const listener of this.pushListeners) {
       try {
         listener(push);
@@ -299,17 +304,15 @@ export class RespClient implements RespConnectionOwner, TimerTarget {
     }
   }
 
-  /** @internal */
-  drained(connection: RespConnection): void {
+  private drained(connection: RespConnection): void {
     if (connection === this.connection) this.flush();
   }
 
-  /** @internal */
-  closed(connection: RespConnection, reason: CloseReason, error: unknown): void {
+  private closed(connection: RespConnection, reason: CloseReason, error: unknown): void {
     if (connection !== this.connection) return;
     this.connection = null;
     this.ready = false;
-    const cause = error ?? new Error(reason);
+    const cause = error;
     if (error instanceof PercoreError && error.code === 'PERCORE_ERR_RESP_PROTOCOL') {
       this.scheduler.logger.warn?.('PERCORE_ERR_RESP_PROTOCOL', 'the Redis server sent bytes that are not RESP; reconnecting', error);
     }
