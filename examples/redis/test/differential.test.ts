@@ -243,6 +243,7 @@ describe('redis: the same commands to redis-server (differential)', function () 
 
   before(async function () {
     if (!hasRedisServer()) {
+      if (process.env.PERCORE_REQUIRE_REDIS === '1') throw new Error('redis-server is required (PERCORE_REQUIRE_REDIS=1)');
       console.log('      skipped: /usr/bin/redis-server is not installed (apt-get install redis-server)');
       this.skip();
     }

@@ -87,6 +87,7 @@ describe('examples/redis main.ts (run as a program)', function () {
   it('answers redis-cli: PING, SET, GET, INCR, INFO, CONFIG GET save', async function () {
     const redisCli = tool('redis-cli');
     if (redisCli === null) {
+      if (process.env.PERCORE_REQUIRE_REDIS === '1') throw new Error('redis-cli is required (PERCORE_REQUIRE_REDIS=1)');
       console.log('      skipped: redis-cli is not on PATH (apt-get install redis-tools)');
       this.skip();
     }
@@ -109,6 +110,7 @@ describe('examples/redis main.ts (run as a program)', function () {
   it('completes redis-benchmark -t ping,set,get,incr,mset -n 20000 -P 16 -c 50, every test with a rate, no errors', async function () {
     const benchmark = tool('redis-benchmark');
     if (benchmark === null) {
+      if (process.env.PERCORE_REQUIRE_REDIS === '1') throw new Error('redis-benchmark is required (PERCORE_REQUIRE_REDIS=1)');
       console.log('      skipped: redis-benchmark is not on PATH (apt-get install redis-tools)');
       this.skip();
     }
