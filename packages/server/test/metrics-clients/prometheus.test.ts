@@ -15,7 +15,7 @@ import { pollQuery, requirePrometheus, startPrometheus, stopPrometheusServers, t
 import { requireUws } from '../support/uws.js';
 import { getOnce, readUsersOnEveryWorker, sampleValue } from './traffic.js';
 
-const app = new URL('./scraped-app.ts', import.meta.url).href;
+const app = new URL('../fixtures/metrics-app.ts', import.meta.url).href;
 const USERS_SERIES = 'http_requests_total{method="GET",code="200",route="/users/:id"}';
 
 type Engine = 'net' | 'uws';

@@ -11,7 +11,7 @@ import { promtoolCheckMetrics, requirePrometheus } from '../support/prometheus.j
 import { requireUws } from '../support/uws.js';
 import { getOnce, readUsersOnEveryWorker, sampleValue } from './traffic.js';
 
-const app = new URL('./scraped-app.ts', import.meta.url).href;
+const app = new URL('../fixtures/metrics-app.ts', import.meta.url).href;
 
 describe('metrics-clients/promtool: the checker itself', function () {
   before(function () {
