@@ -12,6 +12,9 @@ export type RespArgument = string | Buffer | number | bigint;
 
 /** Strings up to this length are checked for ASCII in JavaScript, which is cheaper than Buffer.byteLength's call into C++. */
 const SCAN_LIMIT = 64;
+/** "*N\r\n" and "$N\r\n" for small N, made once: no number formatting on the hot path. */
+const ARRAY_HEADERS = Array.from({ length: 32 }, (_, count) => `*${count}\r\n`);
+const BULK_HEADERS = Array.from({ length: 1024 }, (_, length) => `$${length}\r\n`);
 
 /** Where commands are appended: text not yet cut into parts, then the parts (strings and Buffers) before it. */
 class Sink {
@@ -105,6 +108,22 @@ const scratch = new Sink();
  * (undefined, null, objects) naming its index, and for an empty command.
  */
 export function encodeCommand(args: readonly RespArgument[]): Buffer {
+  // The hot path: strings only, one string built and copied once. Anything else takes the Sink.
+  const count = Array.isArray(args) ? args.length : 0;
+  let text = count < ARRAY_HEADERS.length ? ARRAY_HEADERS[count]! : '*' + count + '\r\n';
+  let ascii = true;
+  for (let index = 0; index < count; index++) {
+    const arg = args[index];
+    if (typeof arg !== 'string') return encodeWithSink(args);
+    const length = utf8Length(arg);
+    if (length !== arg.length) ascii = false;
+    text += (length < BULK_HEADERS.length ? BULK_HEADERS[length]! : '$' + length + '\r\n') + arg + '\r\n';
+  }
+  if (count === 0) return encodeWithSink(args);
+  return Buffer.from(text, ascii ? 'latin1' : 'utf8');
+}
+
+function encodeWithSink(args: readonly RespArgument[]): Buffer {
   scratch.clear();
   scratch.append(args);
   const out = scratch.toBuffer();

@@ -122,6 +122,9 @@ describe('resp/decoder', () => {
       const long = 'x'.repeat(5000);
       const values = decode(Buffer.concat([Buffer.from('$0\r\n\r\n$4\r\na\r\nb\r\n$5\r\nhéé\r\n'), Buffer.from(`$5000\r\n${long}\r\n`)]));
       expect(values).to.deep.equal(['', 'a\r\nb', 'héé', long]);
+      // Past 4 KiB a bulk string is checked for ASCII before it is decoded; a UTF-8 one stays UTF-8, cut anywhere.
+      const accented = 'é日'.repeat(1000);
+      expect(decode(`$${Buffer.byteLength(accented)}\r\n${accented}\r\n`)).to.deep.equal([accented]);
     });
 
     it('reads bulk strings as Buffers when bulkAs is buffer, simple strings still as strings', () => {
@@ -255,9 +258,11 @@ describe('resp/decoder', () => {
       expect(values).to.deep.equal([[2039123, 9543892], ['x', 'y'], 5]);
     });
 
-    it('reads streamed strings, as strings and as Buffers', () => {
-      expect(decode('$?\r\n;4\r\nHell\r\n;5\r\no wor\r\n;1\r\nd\r\n;0\r\n\r\n$?\r\n;0\r\n\r\n')).to.deep.equal(['Hello word', '']);
-      expect(decode('$?\r\n;2\r\nab\r\n;0\r\n\r\n', { bulkAs: 'buffer' })).to.deep.equal([Buffer.from('ab')]);
+    it('reads streamed strings (RESP3.md: chunks, then ";0\\r\\n"), as strings and as Buffers, also inside an array', () => {
+      expect(decode('$?\r\n;4\r\nHell\r\n;5\r\no wor\r\n;1\r\nd\r\n;0\r\n$?\r\n;0\r\n')).to.deep.equal(['Hello word', '']);
+      expect(decode('$?\r\n;2\r\nab\r\n;0\r\n', { bulkAs: 'buffer' })).to.deep.equal([Buffer.from('ab')]);
+      // The terminating ";0\r\n" has no payload: what follows it is the next value.
+      expect(decode('*2\r\n$?\r\n;1\r\na\r\n;0\r\n:1\r\n+next\r\n')).to.deep.equal([['a', 1], 'next']);
     });
 
     it('reads streamed aggregates: arrays, sets, maps, nested, empty', () => {
