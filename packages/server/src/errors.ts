@@ -130,7 +130,10 @@ export const errorCatalog = {
   // The RESP (Redis) client
   PERCORE_ERR_RESP_PROTOCOL: spec(0, 'The server sent bytes that are not RESP; the connection was closed'),
   PERCORE_ERR_RESP_REPLY: spec(0, 'The server answered the command with an error reply'),
-  PERCORE_ERR_RESP_CONNECTION_LOST: spec(0, 'The connection was lost with the command in flight; it was not sent again'),
+  PERCORE_ERR_RESP_CONNECTION_LOST: spec(
+    0,
+    'No connection carried the command: it was lost with the command in flight (never sent again), or there was none (offlineQueue off)',
+  ),
   PERCORE_ERR_RESP_QUEUE_FULL: spec(0, 'Too many commands are pending; this one failed fast'),
   PERCORE_ERR_RESP_CLOSED: spec(0, 'The client is closed'),
   PERCORE_ERR_RESP_TIMEOUT: spec(0, 'The command got no reply in time'),

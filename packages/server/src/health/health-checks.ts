@@ -7,11 +7,17 @@ export interface HealthOptions {
   livePath?: string;
   /** 200 while accepting, 503 from the moment a drain starts (default '/readyz'). */
   readyPath?: string;
+  /**
+   * The program's own readiness (its database connected, its cache warm): `/readyz` answers 200
+   * only while this says yes and no drain has started. Called per check; keep it quick.
+   */
+  ready?: () => boolean;
 }
 
 export interface ResolvedHealthOptions {
   readonly livePath: string;
   readonly readyPath: string;
+  readonly ready: (() => boolean) | null;
 }
 
 export function resolveHealthOptions(value: boolean | HealthOptions | undefined): ResolvedHealthOptions | null {
@@ -29,7 +35,9 @@ export function resolveHealthOptions(value: boolean | HealthOptions | undefined)
     }
   }
   if (livePath === readyPath) throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'health: livePath and readyPath must differ');
-  return { livePath, readyPath };
+  const ready = options.ready ?? null;
+  if (ready !== null && typeof ready !== 'function') throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'health: ready must be a function');
+  return { livePath, readyPath, ready };
 }
 
 /**
@@ -37,8 +45,18 @@ export function resolveHealthOptions(value: boolean | HealthOptions | undefined)
  * (a drain has begun), while the connections still open are being answered, so a balancer stops
  * sending before the worker goes. Both answers are no-store, with the route set to the path.
  */
-export function healthChecks(options: ResolvedHealthOptions, ready: () => boolean, next: Handler): Handler {
+export function healthChecks(options: ResolvedHealthOptions, accepting: () => boolean, next: Handler): Handler {
   const { livePath, readyPath } = options;
+  const own = options.ready;
+  // A check that throws is a "no": a balancer should not send to a worker that cannot tell.
+  const ownReady = () => {
+    try {
+      return own!() === true;
+    } catch {
+      return false;
+    }
+  };
+  const ready = own === null ? accepting : () => accepting() && ownReady();
   return (req, res) => {
     const path = req.path;
     if (path !== livePath && path !== readyPath) return next(req, res);
@@ -55,7 +73,7 @@ export function healthChecks(options: ResolvedHealthOptions, ready: () => boolea
       res.end('ready\n');
     } else {
       res.status = 503;
-      res.end('draining\n');
+      res.end(accepting() ? 'not ready\n' : 'draining\n');
     }
   };
 }

@@ -219,6 +219,34 @@ describe('metrics: the cluster', function () {
       }
     });
 
+    it("answers /readyz from the program's own check as well as the drain", async function () {
+      let databaseUp = false;
+      let broken = false;
+      const handle = await serve({
+        cluster: false,
+        port: 0,
+        handleSignals: false,
+        health: {
+          ready: () => {
+            if (broken) throw new Error('the check itself failed');
+            return databaseUp;
+          },
+        },
+        handler: (_req, res) => res.end('hi'),
+      });
+      try {
+        const notReady = await get(`${handle.url}/readyz`);
+        expect([notReady.status, notReady.body]).to.deep.equal([503, 'not ready\n']);
+        databaseUp = true;
+        expect((await get(`${handle.url}/readyz`)).status).to.equal(200);
+        broken = true;
+        expect((await get(`${handle.url}/readyz`)).status).to.equal(503);
+        expect((await get(`${handle.url}/healthz`)).status).to.equal(200);
+      } finally {
+        await handle.close();
+      }
+    });
+
     it('refuses bad metrics and health options before serving', async function () {
       const handler = () => {};
       const cases: Array<[string, Parameters<typeof serve>[0]]> = [
@@ -227,6 +255,7 @@ describe('metrics: the cluster', function () {
         ['a host without a port', { cluster: false, handler, metrics: { host: '127.0.0.1' } }],
         ['the main port', { cluster: false, handler, port: 9123, metrics: { port: 9123 } }],
         ['the same health paths', { cluster: false, handler, health: { livePath: '/h', readyPath: '/h' } }],
+        ['a ready check that is not a function', { cluster: false, handler, health: { ready: true as never } }],
         [
           'a custom protocol with metrics on its port',
           { cluster: false, protocol: { factory: () => undefined as never }, metrics: true } as never,
