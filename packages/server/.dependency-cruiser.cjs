@@ -50,7 +50,8 @@ const forbidden = [
     ['net', 'uws'].map((engine) => ({
       name: 'handlers-apart-from-engines',
       severity: 'error',
-      comment: 'The router, serveStatic, metrics, access logs and health checks run on every engine: they see only the handler and observer API.',
+      comment:
+        'The router, serveStatic, metrics, access logs and health checks run on every engine: they see only the handler and observer API.',
       from: { path: unit(handlers) },
       to: { path: unit(engine) },
     })),
