@@ -72,6 +72,8 @@ export function usage(cores = availableParallelism()): string {
        pnpm bench compare [options]    a focused comparison of chosen servers
        pnpm bench soak [options]       a bounded soak of the cluster (pnpm bench soak --help)
        pnpm bench routing [options]    percore's Router against find-my-way, in process (pnpm bench routing --help)
+       pnpm bench redis [options]      redis-benchmark against examples/redis and redis-server (pnpm bench redis --help)
+       pnpm bench resp-client [opts]   percore's RespClient against ioredis and node-redis (pnpm bench resp-client --help)
 
 pnpm bench measures hello world on every server side by side with ab, wrk and autocannon at
 -c25, interleaved over rounds (the order alternates each round), and writes

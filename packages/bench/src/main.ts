@@ -41,6 +41,12 @@ if (soakArgs[0] === 'redis') {
   process.exit(await redisMain(soakArgs.slice(1), `pnpm bench ${soakArgs.map(shellWord).join(' ')}`));
 }
 
+// `pnpm bench resp-client`: percore's RespClient against ioredis and node-redis (resp-client/main.ts).
+if (soakArgs[0] === 'resp-client') {
+  const { respClientMain } = await import('./resp-client/main.js');
+  process.exit(await respClientMain(soakArgs.slice(1), `pnpm bench ${soakArgs.map(shellWord).join(' ')}`));
+}
+
 let parsed: Parsed;
 try {
   parsed = parseCli(process.argv.slice(2));
