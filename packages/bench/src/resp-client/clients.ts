@@ -7,7 +7,7 @@ import { percoreDistUrl } from '../routing/routers.js';
 import type { BatchCommand, CallbackClient, ClientUnderTest, PromiseClient, ReplyCallback } from './measure.js';
 import { VALUE } from './measure.js';
 
-export const CLIENT_IDS = ['percore', 'percore-send', 'ioredis', 'ioredis-auto', 'node-redis'] as const;
+export const CLIENT_IDS = ['percore', 'percore-send', 'ioredis', 'ioredis-auto', 'node-redis', 'node-redis-no-timeout'] as const;
 export type ClientId = (typeof CLIENT_IDS)[number];
 
 /** What each row is, for the report. */
@@ -20,6 +20,8 @@ export const CLIENT_NOTES: Record<ClientId, string> = {
   'ioredis-auto': 'ioredis with `enableAutoPipelining: true` (commands of one tick in one write); batches as ioredis',
   'node-redis':
     '@redis/client `createClient({ RESP: 2 })`: `set`/`get`; a batch is --pipeline calls then `Promise.all` (it writes the commands of one tick together; `multi()` would be a MULTI/EXEC transaction)',
+  'node-redis-no-timeout':
+    'node-redis as above with `commandOptions: { timeout: 0 }`: without its default 5 s command timeout (an `AbortSignal.timeout` per command; percore and ioredis have none by default)',
 };
 
 /** The percore types this bench uses, as packages/server/dist exports them. */
@@ -86,9 +88,13 @@ async function ioredis(port: number, autoPipelining: boolean): Promise<PromiseCl
   };
 }
 
-async function nodeRedis(port: number): Promise<PromiseClient> {
+async function nodeRedis(port: number, commandTimeout: boolean): Promise<PromiseClient> {
   const { createClient } = await import('@redis/client');
-  const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false }, RESP: 2 });
+  const client = createClient({
+    socket: { host: '127.0.0.1', port, reconnectStrategy: false },
+    RESP: 2,
+    ...(commandTimeout ? {} : { commandOptions: { timeout: 0 } }),
+  });
   let lastError: unknown;
   client.on('error', (error: unknown) => (lastError = error));
   try {
@@ -116,6 +122,8 @@ export async function connectClient(id: ClientId, port: number): Promise<ClientU
     case 'ioredis-auto':
       return ioredis(port, true);
     case 'node-redis':
-      return nodeRedis(port);
+      return nodeRedis(port, true);
+    case 'node-redis-no-timeout':
+      return nodeRedis(port, false);
   }
 }
