@@ -170,8 +170,12 @@ describe('metrics: the cluster', function () {
         const slow = get(`${base}/slow?ms=1500`);
         await new Promise((resolve) => setTimeout(resolve, 200));
         process.kill(started.child.pid!, 'SIGTERM');
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        const draining = await get(`${base}/readyz`, agent);
+        // The primary tells the workers over IPC: ask on the kept-alive connection until it turns (bounded).
+        let draining = await get(`${base}/readyz`, agent);
+        for (let i = 0; i < 100 && draining.status === 200; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          draining = await get(`${base}/readyz`, agent);
+        }
         agent.destroy();
         expect(draining.status).to.equal(503);
         expect(draining.body).to.equal('draining\n');
