@@ -3,8 +3,9 @@ import { createServer, type AddressInfo, type LookupFunction, type Server, type 
 import { PercoreError } from '../../src/errors.js';
 import { ConnectionPool, type PoolOptions, type PoolStats } from '../../src/scheduler/pool.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { Task, type CloseReason } from '../../src/scheduler/task.js';
+import { Task } from '../../src/scheduler/task.js';
 import { collectingLogger, eventually } from '../support/sockets.js';
+import { LineClient } from '../support/line-client.js';
 
 /** Turns of the event loop, to show that something did not happen in the meantime (not a timing). */
 const turns = async (count = 5) => {
@@ -35,25 +36,6 @@ class LineServer {
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise((resolve) => this.server?.close(resolve));
-  }
-}
-
-class LineClient extends Task {
-  readonly lines: string[] = [];
-  readonly closes: CloseReason[] = [];
-  private partial = '';
-
-  override onData(chunk: Buffer): void {
-    this.partial += chunk.toString('latin1');
-    let end: number;
-    while ((end = this.partial.indexOf('\n')) !== -1) {
-      this.lines.push(this.partial.slice(0, end));
-      this.partial = this.partial.slice(end + 1);
-    }
-  }
-
-  override onClose(reason: CloseReason): void {
-    this.closes.push(reason);
   }
 }
 

@@ -4,8 +4,9 @@ import { PercoreError } from '../../src/errors.js';
 import { backoffDelay, GIVE_UP } from '../../src/scheduler/backoff.js';
 import { Reconnector, type ReconnectHandlers, type ReconnectOptions } from '../../src/scheduler/reconnect.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { Task, type CloseReason } from '../../src/scheduler/task.js';
+import type { CloseReason } from '../../src/scheduler/task.js';
 import { collectingLogger, eventually } from '../support/sockets.js';
+import { LineClient } from '../support/line-client.js';
 
 /** Turns of the event loop, to show that something did not happen in the meantime (not a timing). */
 const turns = async (count = 5) => {
@@ -46,25 +47,6 @@ class LineServer {
     this.server = null;
     this.dropAll();
     await new Promise((resolve) => server.close(resolve));
-  }
-}
-
-class LineClient extends Task {
-  readonly lines: string[] = [];
-  readonly closes: CloseReason[] = [];
-  private partial = '';
-
-  override onData(chunk: Buffer): void {
-    this.partial += chunk.toString('latin1');
-    let end: number;
-    while ((end = this.partial.indexOf('\n')) !== -1) {
-      this.lines.push(this.partial.slice(0, end));
-      this.partial = this.partial.slice(end + 1);
-    }
-  }
-
-  override onClose(reason: CloseReason): void {
-    this.closes.push(reason);
   }
 }
 
