@@ -5,6 +5,7 @@
 //   1  scheduler/        timer wheel, Scheduler, Task, Listener, transport
 //   2  http/, pubsub/    the engine-neutral handler API, the Engine interface; pub/sub types
 //      resp/             the RESP (Redis) protocol: decoder, encoder, and the client task on the scheduler
+//      websocket/        RFC 6455 and 7692, engine-neutral: the WebSocket API, handshake, frame codec, permessage-deflate
 //   3  net/, uws/        the engines (neither imports the other)
 //      routing/, static/ handlers on the handler API alone: the router and error pages; serveStatic
 //                        (static may use routing's error pages, never the reverse; neither sees an engine)
@@ -15,7 +16,7 @@
 const floors = [
   ['errors', 'util', 'logging'],
   ['scheduler'],
-  ['http', 'pubsub', 'resp'],
+  ['http', 'pubsub', 'resp', 'websocket'],
   ['net', 'uws', 'routing', 'static', 'metrics', 'access-log', 'health'],
   ['server'],
   ['cluster'],
@@ -69,6 +70,13 @@ const forbidden = [
     comment: 'The handler API does not depend on pub/sub.',
     from: { path: unit('http') },
     to: { path: unit('pubsub') },
+  },
+  {
+    name: 'http-apart-from-websocket',
+    severity: 'error',
+    comment: 'The handler API does not depend on WebSockets; the WebSocket layer builds on it.',
+    from: { path: unit('http') },
+    to: { path: unit('websocket') },
   },
 ];
 floors.forEach((names, level) => {

@@ -95,7 +95,7 @@ export const errorCatalog = {
   PERCORE_ERR_UWS_UNAVAILABLE: spec(0, 'The uws engine cannot run here'),
   PERCORE_ERR_REQUEST_EXPIRED: spec(0, 'The uws engine request is gone: read it before the response ends'),
 
-  // WebSockets and pub/sub (uws engine; RFC 6455)
+  // WebSockets and pub/sub (RFC 6455, RFC 7692)
   PERCORE_ERR_UPGRADE_FAILED: spec(500, 'The WebSocket upgrade hook threw or rejected'),
   PERCORE_ERR_WEBSOCKET_HANDLER_FAILED: spec(0, 'A WebSocket handler threw; the socket was closed with 1011'),
   PERCORE_ERR_INVALID_CLOSE: spec(
@@ -103,6 +103,13 @@ export const errorCatalog = {
     'A WebSocket close code must be 1000-1003, 1007-1014 or 3000-4999, with a reason of at most 123 bytes (RFC 6455 5.5, 7.4)',
   ),
   PERCORE_ERR_PUBSUB_UNAVAILABLE: spec(0, 'Publishing needs the uws engine'),
+  PERCORE_ERR_WEBSOCKET_INVALID_HANDSHAKE: spec(400, 'The WebSocket opening handshake is malformed (RFC 6455 4.2.1)'),
+  PERCORE_ERR_WEBSOCKET_INVALID_EXTENSION: spec(400, 'The Sec-WebSocket-Extensions offer is malformed (RFC 7692 5)'),
+  PERCORE_ERR_WEBSOCKET_PROTOCOL: spec(0, 'The peer broke WebSocket framing; the connection failed with 1002 (RFC 6455 5, 7.1.7)'),
+  PERCORE_ERR_WEBSOCKET_INVALID_UTF8: spec(0, 'A text message or close reason was not UTF-8; the connection failed with 1007 (RFC 6455 8.1)'),
+  PERCORE_ERR_WEBSOCKET_MESSAGE_TOO_BIG: spec(0, 'A message was larger than maxPayloadLength; the socket closed with 1009 (RFC 6455 7.4.1)'),
+  PERCORE_ERR_WEBSOCKET_INVALID_DEFLATE: spec(0, 'A compressed message did not inflate; the connection failed with 1007 (RFC 7692 8)'),
+  PERCORE_ERR_WEBSOCKET_BACKPRESSURE: spec(0, 'A socket went past maxBackpressure with closeOnBackpressureLimit; it was cut'),
 
   // Scheduler and configuration
   PERCORE_ERR_TASK_FAILED: spec(0, 'A task threw; it was closed and the scheduler carried on'),
