@@ -88,7 +88,7 @@ export { RespPush, RespReplyError, type RespValue } from './resp/values.js';
 export { RespDecoder, type DecoderOptions } from './resp/decoder.js';
 export { CommandBatch, encodeCommand, type RespArgument } from './resp/encoder.js';
 
-// WebSockets and pub/sub (uws engine)
+// WebSockets and pub/sub (both engines)
 export {
   rejectUpgrade,
   SendStatus,
@@ -97,6 +97,7 @@ export {
   type UpgradeResult,
   type WebSocketBehavior,
   type WebSocketConnection,
-} from './uws/websocket.js';
+} from './websocket/api.js';
+export { CloseCode } from './websocket/close-codes.js';
 export { publishFromThread } from './pubsub/thread.js';
 export type { MessageData } from './pubsub/types.js';

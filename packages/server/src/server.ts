@@ -7,7 +7,7 @@ import { resolveLogger, type LoggerOption } from './logging/resolve.js';
 import { NetEngine, type NetEngineOptions } from './net/engine.js';
 import { resolveTransport } from './scheduler/transport.js';
 import { UwsEngine, type UwsEngineOptions } from './uws/engine.js';
-import { validateWebSocketBehavior } from './uws/websocket.js';
+import { validateWebSocketBehavior } from './websocket/behavior.js';
 
 /** What `createServer` takes: the engine, and the options of every layer, grouped. */
 export interface ServerOptions extends Omit<NetEngineOptions, 'logger'>, Omit<UwsEngineOptions, 'logger'> {
@@ -66,7 +66,7 @@ export function checkServerOptions(options: ServerOptions): void {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `engine must be 'net' or 'uws', got ${String(engine)}`);
   }
   if (options.handler === undefined && options.protocol === undefined && options.websockets === undefined) {
-    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'a server needs a `handler` (or a `protocol` on net, or `websockets` on uws)');
+    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'a server needs a `handler` or `websockets` (or a `protocol` on net)');
   }
   if (engine === 'uws' && options.protocol !== undefined) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'custom protocols run on the net engine; uws serves HTTP and WebSockets');
@@ -81,14 +81,11 @@ export function checkServerOptions(options: ServerOptions): void {
   resolveTransport(options.transport);
   resolveLogger(options.logger);
   checkAccessLog(options.accessLog);
-  if (engine !== 'uws' && options.websockets !== undefined) {
-    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', `websockets need engine: 'uws' (the ${engine} engine serves HTTP only)`);
-  }
   if (options.websockets !== undefined) {
     if (typeof options.websockets !== 'object' || options.websockets === null) {
       throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'websockets must map URL patterns to WebSocket behaviors');
     }
     // Checked before any worker starts: uWS aborts a process on some settings.
-    for (const [pattern, behavior] of Object.entries(options.websockets)) validateWebSocketBehavior(pattern, behavior);
+    for (const [pattern, behavior] of Object.entries(options.websockets)) validateWebSocketBehavior(pattern, behavior, engine);
   }
 }

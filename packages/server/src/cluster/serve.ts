@@ -11,7 +11,7 @@ import { probeAddress } from './probe.js';
 import { fromEnvelope, isPublishEnvelope, toEnvelope } from '../pubsub/envelope.js';
 import { onThreadPublish } from '../pubsub/thread.js';
 import type { MessageData } from '../pubsub/types.js';
-import { pubsubUnavailable, WorkerRuntime } from './worker-runtime.js';
+import { WorkerRuntime } from './worker-runtime.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
 
 /** A repeated stop signal sooner than this after the first is taken as the same request. */
@@ -38,7 +38,6 @@ export interface ServeHandle {
   /**
    * Publishes to every WebSocket subscribed to `topic`, in every worker of the cluster (from the
    * primary, a worker, or a single process). Text unless `isBinary` (default: binary for bytes).
-   * Throws PERCORE_ERR_PUBSUB_UNAVAILABLE on the net engine.
    */
   publish(topic: string, message: MessageData, isBinary?: boolean, compress?: boolean): void;
   /** Drains and stops; resolves with the exit code the process should end with (0: clean). */
@@ -92,14 +91,11 @@ async function serveAsPrimary(options: ResolvedServeOptions, logger: Logger): Pr
   }
   const supervisor = new Supervisor(options, port, logger, metricsPort);
   const publish = (topic: string, message: MessageData, isBinary = typeof message !== 'string', compress = false) => {
-    if (options.engine !== 'uws') throw pubsubUnavailable();
     supervisor.publish(toEnvelope(topic, message, isBinary, compress));
   };
-  if (options.engine === 'uws') {
-    // The primary's own worker_threads publish through it too.
-    const stop = onThreadPublish((topic, message, isBinary, compress) => supervisor.publish(toEnvelope(topic, message, isBinary, compress)));
-    void supervisor.exited.then(stop);
-  }
+  // The primary's own worker_threads publish through it too.
+  const stopThreadPublishes = onThreadPublish((topic, message, isBinary, compress) => supervisor.publish(toEnvelope(topic, message, isBinary, compress)));
+  void supervisor.exited.then(stopThreadPublishes);
   const handle: ServeHandle = {
     role: 'primary',
     host: options.host,

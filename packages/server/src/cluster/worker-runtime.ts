@@ -171,5 +171,5 @@ function connectionFamilies(stats: EngineStats): FamilySnapshot[] {
 }
 
 export function pubsubUnavailable(): PercoreError {
-  return new PercoreError('PERCORE_ERR_PUBSUB_UNAVAILABLE', "publish needs engine: 'uws' (WebSockets and pub/sub run on uWebSockets.js)");
+  return new PercoreError('PERCORE_ERR_PUBSUB_UNAVAILABLE', 'this engine has no WebSocket topics to publish to');
 }

@@ -7,6 +7,7 @@ import {
   type EngineCloseOptions,
   type EngineStats,
   type ListenAddress,
+  type PubSub,
 } from '../http/engine.js';
 import { checkHandler, schedulerFor, type EngineOptions } from '../http/engine-options.js';
 import { Listener, type ListenerOptions } from '../scheduler/listener.js';
@@ -14,7 +15,9 @@ import { listenFailed } from '../scheduler/listen-error.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { TaskFactory } from '../scheduler/task.js';
 import type { TransportOptions } from '../scheduler/transport.js';
+import type { WebSocketBehavior } from '../websocket/api.js';
 import { httpProtocol } from './connection.js';
+import { WebSocketHub } from './websocket-hub.js';
 
 /** A protocol for the net engine's listener: a task per connection, and how to refuse one over the limit. */
 export interface TaskProtocol {
@@ -33,9 +36,14 @@ export interface NetEngineOptions extends EngineOptions {
   connections?: ConnectionOptions;
   /** TLS (node:tls options) and an ALPN name → task factory map; plain TCP without it. */
   transport?: TransportOptions;
+  /**
+   * WebSocket routes by URL pattern ('/chat', '/rooms/:id', '/*'), on percore's own RFC 6455
+   * state machine. Without a `handler`, plain HTTP requests are answered 404.
+   */
+  websockets?: Record<string, WebSocketBehavior<any>>;
 }
 
-const NET_CAPABILITIES: EngineCapabilities = Object.freeze({ http10: true, websockets: false, pubsub: false, tasks: true });
+const NET_CAPABILITIES: EngineCapabilities = Object.freeze({ http10: true, websockets: true, pubsub: true, tasks: true });
 
 /**
  * The `net` engine: percore's own HTTP/1.0 and 1.1 state machine (or any protocol written as a
@@ -47,19 +55,21 @@ export class NetEngine implements Engine {
   readonly capabilities = NET_CAPABILITIES;
   readonly scheduler: Scheduler;
   readonly listener: Listener;
-  readonly pubsub = null;
+  /** The WebSocket routes and this process's topics (empty for a server without WebSockets). */
+  readonly websockets: WebSocketHub;
   private readonly closed = new AbortController();
   private closing: Promise<void> | null = null;
 
   constructor(options: NetEngineOptions) {
-    if (options.protocol !== undefined && options.handler !== undefined) {
-      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'give the net engine a `handler` or a `protocol`, not both');
+    if (options.protocol !== undefined && (options.handler !== undefined || options.websockets !== undefined)) {
+      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'give the net engine a `handler` (and `websockets`) or a `protocol`, not both');
     }
-    const protocol = options.protocol ?? netHttpProtocol(options);
+    this.scheduler = schedulerFor(options);
+    this.websockets = new WebSocketHub(options.websockets ?? {}, this.scheduler.logger);
+    const protocol = options.protocol ?? netHttpProtocol(options, this.websockets);
     if (typeof protocol.factory !== 'function') {
       throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'protocol.factory must be a function (context) => Task');
     }
-    this.scheduler = schedulerFor(options);
     this.listener = new Listener(this.scheduler, {
       ...options.connections,
       factory: protocol.factory,
@@ -70,6 +80,11 @@ export class NetEngine implements Engine {
 
   get signal(): AbortSignal {
     return this.closed.signal;
+  }
+
+  /** Cluster-wide publishing to this process's WebSocket topics (and, in a cluster, the others'). */
+  get pubsub(): PubSub {
+    return this.websockets;
   }
 
   async listen(address: ListenAddress = {}): Promise<AddressInfo> {
@@ -101,7 +116,14 @@ export class NetEngine implements Engine {
   }
 
   close(options: EngineCloseOptions = {}): Promise<void> {
-    this.closing ??= this.listener.close(options).then(() => this.closed.abort());
+    if (this.closing === null) {
+      // Upgrades are refused from now on; each open WebSocket is sent 1001 by its task's onShutdown.
+      this.websockets.draining = true;
+      this.closing = this.listener.close(options).then(() => {
+        this.websockets.close();
+        this.closed.abort();
+      });
+    }
     return this.closing;
   }
 
@@ -110,7 +132,8 @@ export class NetEngine implements Engine {
   }
 }
 
-function netHttpProtocol(options: NetEngineOptions): TaskProtocol {
-  checkHandler(options.handler);
-  return httpProtocol(options.handler, options.http, options.observer ?? null);
+function netHttpProtocol(options: NetEngineOptions, websockets: WebSocketHub): TaskProtocol {
+  // Without WebSocket routes the handler is used as it is: the hello path pays nothing for them.
+  if (websockets.routes.length === 0 || options.handler !== undefined) checkHandler(options.handler);
+  return httpProtocol(websockets.handlerFor(options.handler), options.http, options.observer ?? null);
 }

@@ -24,11 +24,13 @@ import { UwsExchange, type ExchangeHost } from './exchange.js';
 import { framingError, methodError, refuseRequest } from './framing.js';
 import { loadUws, type Uws } from './load.js';
 import { makeApp } from './tls.js';
+import { refusedHandshake } from './websocket-upgrade.js';
+import { RoutePattern } from '../websocket/route-pattern.js';
 import {
   nativeBehavior,
   validateWebSocketBehavior,
   type WebSocketBehavior,
-  type WebSocketConnection,
+  type UwsWebSocket,
   type WebSocketHost,
 } from './websocket.js';
 
@@ -113,9 +115,11 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
   private keptAliveOnce = false;
   private closing: Promise<void> | null = null;
   private closed = false;
-  private readonly sockets = new Set<WebSocketConnection<unknown>>();
+  private readonly sockets = new Set<UwsWebSocket<unknown>>();
   private pendingUpgrades = 0;
   private relayTo: PublishSink | null = null;
+  /** The WebSocket routes' patterns, for the handshakes uWS leaves to HTTP (refusedHandshake). */
+  private readonly wsPatterns: RoutePattern[] = [];
 
   constructor(options: UwsEngineOptions) {
     const websockets = options.websockets ?? {};
@@ -137,14 +141,14 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
       this.app[route]('/*', (res, req) => {
         const refused = framingError(req);
         if (refused !== null) refuseRequest(res, refused);
-        else new UwsExchange(this, res, req, isHead, method).run();
+        else if (this.wsPatterns.length === 0 || !refusedHandshake(res, req, this.wsPatterns)) new UwsExchange(this, res, req, isHead, method).run();
       });
     }
     this.app.any('/*', (res, req) => {
       const method = req.getCaseSensitiveMethod();
       const refused = methodError(method) ?? framingError(req);
       if (refused !== null) refuseRequest(res, refused);
-      else new UwsExchange(this, res, req, false, method).run();
+      else if (this.wsPatterns.length === 0 || !refusedHandshake(res, req, this.wsPatterns)) new UwsExchange(this, res, req, false, method).run();
     });
     for (const [pattern, behavior] of Object.entries(websockets)) this.ws(pattern, behavior);
   }
@@ -163,7 +167,8 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
    * would refuse.
    */
   ws<UserData>(pattern: string, behavior: WebSocketBehavior<UserData>): this {
-    validateWebSocketBehavior(pattern, behavior);
+    validateWebSocketBehavior(pattern, behavior, 'uws');
+    this.wsPatterns.push(new RoutePattern(pattern));
     this.app.ws(pattern, nativeBehavior(this, this.uws, pattern, behavior));
     return this;
   }
@@ -321,11 +326,11 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
     return this.scheduler.logger;
   }
 
-  socketOpened(socket: WebSocketConnection<unknown>): void {
+  socketOpened(socket: UwsWebSocket<unknown>): void {
     this.sockets.add(socket);
   }
 
-  socketClosed(socket: WebSocketConnection<unknown>): void {
+  socketClosed(socket: UwsWebSocket<unknown>): void {
     this.sockets.delete(socket);
     this.settleIdle();
   }

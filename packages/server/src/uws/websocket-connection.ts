@@ -1,7 +1,22 @@
 import type { WebSocket as NativeWebSocket } from 'uws-node18-23';
-import { PercoreError } from '../errors.js';
 import type { MessageData } from '../pubsub/types.js';
-import { SendStatus, type WebSocketHost } from './websocket-api.js';
+import type { Logger } from '../scheduler/scheduler.js';
+import { SendStatus, type WebSocketConnection } from '../websocket/api.js';
+import { checkClose } from '../websocket/close-codes.js';
+
+/** What a route needs from its server. */
+export interface WebSocketHost {
+  readonly draining: boolean;
+  readonly logger: Logger;
+  socketOpened(socket: UwsWebSocket<unknown>): void;
+  socketClosed(socket: UwsWebSocket<unknown>): void;
+  upgradeStarted(): void;
+  upgradeEnded(): void;
+  /** Publishes to every subscriber of the topic, in this process and (relayed) the others. */
+  publish(topic: string, message: MessageData, isBinary: boolean, compress: boolean): boolean;
+  /** Relays a publish to the other processes only: this process's subscribers already have it. */
+  relay(topic: string, message: MessageData, isBinary: boolean, compress: boolean): void;
+}
 
 /** One open WebSocket on the `uws` engine, and the per-socket slot uWS carries for it. */
 
@@ -11,21 +26,18 @@ export interface Slot<UserData> {
   protocol: string;
   path: string;
   remoteAddress: string;
-  socket: WebSocketConnection<UserData> | null;
+  socket: UwsWebSocket<UserData> | null;
 }
 export interface NativeUserData {
   percore: Slot<unknown>;
 }
 export type Native = NativeWebSocket<NativeUserData>;
 
-/** RFC 6455 7.1.6: a close reason is at most 123 bytes of UTF-8 (a control frame's payload is 125, less the code). */
-const MAX_CLOSE_REASON_BYTES = 123;
-
 /**
- * One open WebSocket. Valid from `open` until `close`; after that every method is a no-op (send
- * and ping return DROPPED), because uWS throws on any use of a closed socket.
+ * One open WebSocket on uWS. Valid from `open` until `close`; after that every method is a no-op
+ * (send and ping return DROPPED), because uWS throws on any use of a closed socket.
  */
-export class WebSocketConnection<UserData = unknown> {
+export class UwsWebSocket<UserData = unknown> implements WebSocketConnection<UserData> {
   /** Whatever the upgrade hook returned. */
   readonly data: UserData;
   /** The subprotocol agreed on, or ''. */
@@ -76,10 +88,7 @@ export class WebSocketConnection<UserData = unknown> {
    */
   close(code = 1000, reason = ''): void {
     if (this.native === null) return;
-    checkCloseCode(code);
-    if (Buffer.byteLength(reason) > MAX_CLOSE_REASON_BYTES) {
-      throw new PercoreError('PERCORE_ERR_INVALID_CLOSE', `the close reason is longer than ${MAX_CLOSE_REASON_BYTES} bytes`);
-    }
+    checkClose(code, reason);
     this.native.end(code, reason);
   }
 
@@ -145,15 +154,4 @@ export class WebSocketConnection<UserData = unknown> {
   drained(): void {
     if (this.goingAway && this.native !== null && this.native.getBufferedAmount() === 0) this.native.end(1001, 'going away');
   }
-}
-
-/**
- * RFC 6455 7.4.1 and 7.4.2: 1004 is reserved, 1005 and 1006 must never be sent, 1015 is for TLS;
- * 3000-4999 are for libraries and applications.
- */
-export function checkCloseCode(code: number): void {
-  const valid =
-    Number.isInteger(code) &&
-    ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999));
-  if (!valid) throw new PercoreError('PERCORE_ERR_INVALID_CLOSE', `got ${String(code)}`);
 }

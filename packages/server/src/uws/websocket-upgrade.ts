@@ -4,14 +4,16 @@ import { PercoreError, statusForError } from '../errors.js';
 import { buildHeaderRecord } from '../http/header-record.js';
 import { reasonPhrase } from '../http/status.js';
 import {
+  isThenable,
   rejectUpgrade,
   UpgradeRejection,
   type UpgradeRequest,
   type UpgradeResult,
   type WebSocketBehavior,
-  type WebSocketHost,
-} from './websocket-api.js';
-import type { NativeUserData, Slot } from './websocket-connection.js';
+} from '../websocket/api.js';
+import { checkHandshake, isWebSocketAttempt, offeredProtocols } from '../websocket/handshake.js';
+import type { RoutePattern } from '../websocket/route-pattern.js';
+import type { NativeUserData, Slot, WebSocketHost } from './websocket-connection.js';
 
 /**
  * One upgrade request, kept to uWS's rules: the request is copied before anything else (rule 5),
@@ -29,7 +31,7 @@ export class Upgrade<UserData> implements UpgradeRequest {
   readonly protocols: readonly string[];
   private readonly key: string;
   private readonly extensions: string;
-  private readonly version: string;
+  private readonly refusal: UpgradeRejection | null;
   private readonly abort = new AbortController();
   private headerRecord: Record<string, string> | null = null;
   private inCallback = true;
@@ -55,12 +57,15 @@ export class Upgrade<UserData> implements UpgradeRequest {
     this.rawHeaders = raw;
     this.key = req.getHeader('sec-websocket-key');
     this.extensions = req.getHeader('sec-websocket-extensions');
-    this.version = req.getHeader('sec-websocket-version');
-    this.protocols = req
-      .getHeader('sec-websocket-protocol')
-      .split(',')
-      .map((token) => token.trim())
-      .filter((token) => token !== '');
+    // uWS upgrades any GET with a 24-character key: the rest of RFC 6455 4.2.1 is checked here.
+    this.refusal = checkHandshake({
+      method: this.method,
+      upgrade: req.getHeader('upgrade'),
+      connection: req.getHeader('connection'),
+      key: this.key,
+      version: req.getHeader('sec-websocket-version'),
+    });
+    this.protocols = offeredProtocols(req.getHeader('sec-websocket-protocol'));
     this.remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
   }
 
@@ -78,9 +83,8 @@ export class Upgrade<UserData> implements UpgradeRequest {
 
   /** Runs inside uWS's upgrade callback. */
   run(): void {
-    // RFC 6455 4.2.2 and 4.4: a version this server does not speak is answered 426 with the one it does.
-    if (this.version !== '13') {
-      this.refuse(new UpgradeRejection(426, 'Upgrade Required: Sec-WebSocket-Version 13\n', { 'Sec-WebSocket-Version': '13' }));
+    if (this.refusal !== null) {
+      this.refuse(this.refusal);
       return;
     }
     if (this.host.draining) {
@@ -160,16 +164,7 @@ export class Upgrade<UserData> implements UpgradeRequest {
   /** Answers with the refusal and closes the connection: the client asked to leave HTTP behind. */
   private refuse(rejection: UpgradeRejection): void {
     if (this.aborted) return;
-    this.corked(() => {
-      this.res.writeStatus(`${rejection.status} ${reasonPhrase(rejection.status)}`);
-      let typed = false;
-      for (const [name, value] of Object.entries(rejection.headers)) {
-        if (name.toLowerCase() === 'content-type') typed = true;
-        this.res.writeHeader(name, value);
-      }
-      if (!typed && rejection.body !== '') this.res.writeHeader('Content-Type', 'text/plain; charset=utf-8');
-      this.res.end(rejection.body, true);
-    });
+    this.corked(() => writeRejection(this.res, rejection));
   }
 
   private corked(write: () => void): void {
@@ -178,6 +173,37 @@ export class Upgrade<UserData> implements UpgradeRequest {
   }
 }
 
-export function isThenable(value: unknown): value is Promise<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+/** Writes a refused upgrade and closes the connection (inside uWS's callback, or corked). */
+export function writeRejection(res: NativeResponse, rejection: UpgradeRejection): void {
+  res.writeStatus(`${rejection.status} ${reasonPhrase(rejection.status)}`);
+  let typed = false;
+  for (const [name, value] of Object.entries(rejection.headers)) {
+    if (name.toLowerCase() === 'content-type') typed = true;
+    res.writeHeader(name, value);
+  }
+  if (!typed && rejection.body !== '') res.writeHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.end(rejection.body, true);
+}
+
+/**
+ * For the HTTP routes: uWS hands a WebSocket route only requests with a 24-character key, and
+ * gives the rest to HTTP as plain requests. One that means to open a WebSocket on a WebSocket
+ * route is answered here instead, with the handshake's refusal. Returns whether it was.
+ */
+export function refusedHandshake(res: NativeResponse, req: NativeRequest, patterns: readonly RoutePattern[]): boolean {
+  const upgrade = req.getHeader('upgrade');
+  const key = req.getHeader('sec-websocket-key');
+  if (!isWebSocketAttempt(upgrade === '' ? undefined : upgrade, key === '' ? undefined : key)) return false;
+  const path = req.getUrl();
+  if (!patterns.some((pattern) => pattern.match(path) !== null)) return false;
+  const refusal =
+    checkHandshake({
+      method: req.getCaseSensitiveMethod(),
+      upgrade,
+      connection: req.getHeader('connection'),
+      key,
+      version: req.getHeader('sec-websocket-version'),
+    }) ?? new UpgradeRejection(400, 'Bad Request: malformed WebSocket handshake (RFC 6455 4.2.1)\n');
+  writeRejection(res, refusal);
+  return true;
 }

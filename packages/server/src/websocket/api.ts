@@ -1,12 +1,14 @@
-// Rules cited as "rule N": docs/uws-rules.md
 import { PercoreError } from '../errors.js';
 import type { MessageData } from '../pubsub/types.js';
 import { checkHeaderName, checkHeaderValue } from '../http/header-validation.js';
 import { reasonPhrase } from '../http/status.js';
-import type { Logger } from '../scheduler/scheduler.js';
-import type { WebSocketConnection } from './websocket-connection.js';
+import type { PerMessageDeflateOptions } from './permessage-deflate.js';
 
-/** The WebSocket API of the `uws` engine: behaviours, upgrade requests and refusals, send status. */
+/**
+ * The WebSocket API, the same on both engines: behaviours, upgrade requests and refusals, the
+ * socket, send status. The `uws` engine runs it on uWebSockets.js; the `net` engine on percore's
+ * own RFC 6455 state machine (websocket/frame-parser.ts).
+ */
 
 /** What `send` and `ping` return, as uWS does. */
 export const SendStatus = {
@@ -18,7 +20,7 @@ export const SendStatus = {
 } as const;
 export type SendStatus = (typeof SendStatus)[keyof typeof SendStatus];
 
-/** The upgrade request, copied out of uWS's stack-allocated request (rule 5): valid at any time. */
+/** The upgrade request: valid at any time (on uws it is copied out of uWS's stack-allocated request). */
 export interface UpgradeRequest {
   /** 'GET' (RFC 6455 4.1: an opening handshake is a GET). */
   readonly method: string;
@@ -112,14 +114,23 @@ export interface WebSocketBehavior<UserData = unknown> {
    * buffer it.
    */
   maxPayloadLength?: number;
-  /** Seconds without traffic before the socket is closed: 0 (never), or 8 to 960 (default 120; uWS's resolution is about 4 s). */
+  /**
+   * Seconds without a frame received before the socket is cut (its `close` sees 1006): 0 (never),
+   * or 8 to 960 (default 120; uWS's resolution is about 4 s, net's the timer wheel's).
+   */
   idleTimeout?: number;
-  /** Send pings to keep an idle connection open within idleTimeout (default true). */
+  /** Send a ping to a socket idle for half of idleTimeout, to keep it open (default true). */
   sendPingsAutomatically?: boolean;
   /** Minutes before any socket is closed regardless: 0 (never, the default) to 240. */
   maxLifetime?: number;
-  /** permessage-deflate (RFC 7692): false (default), true (uWS's shared compressor), or a uWS CompressOptions value. */
+  /**
+   * permessage-deflate (RFC 7692): false (default) or true. On uws, true is uWS's shared
+   * compressor, and a uWS CompressOptions number is taken as well; on net, true (or any non-zero
+   * number) negotiates it with `perMessageDeflate`'s settings.
+   */
   compression?: boolean | number;
+  /** net only: permessage-deflate's settings when `compression` is on (window bits, context takeover, threshold, zlib jobs). */
+  perMessageDeflate?: PerMessageDeflateOptions;
   /**
    * Bytes a socket may hold buffered for a slow reader (default 64 KiB). Past it, sends and
    * publishes to that socket are dropped (`send` returns DROPPED and `dropped` runs), or, with
@@ -130,16 +141,46 @@ export interface WebSocketBehavior<UserData = unknown> {
   closeOnBackpressureLimit?: boolean;
 }
 
-/** What a route needs from its server. */
-export interface WebSocketHost {
-  readonly draining: boolean;
-  readonly logger: Logger;
-  socketOpened(socket: WebSocketConnection<unknown>): void;
-  socketClosed(socket: WebSocketConnection<unknown>): void;
-  upgradeStarted(): void;
-  upgradeEnded(): void;
-  /** Publishes to every subscriber of the topic, in this process and (relayed) the others. */
-  publish(topic: string, message: MessageData, isBinary: boolean, compress: boolean): boolean;
-  /** Relays a publish to the other processes only: this process's subscribers already have it. */
-  relay(topic: string, message: MessageData, isBinary: boolean, compress: boolean): void;
+/**
+ * One open WebSocket, on either engine. Valid from `open` until `close`; after that every method is
+ * a no-op (send and ping return DROPPED).
+ */
+export interface WebSocketConnection<UserData = unknown> {
+  /** Whatever the upgrade hook returned. */
+  readonly data: UserData;
+  /** The subprotocol agreed on, or ''. */
+  readonly protocol: string;
+  /** The path the socket was opened on. */
+  readonly path: string;
+  readonly remoteAddress: string;
+  /** Whether the socket is closed: by either side, a timeout, or the server's shutdown. */
+  readonly closed: boolean;
+  /** Sends a message; text unless `isBinary` (default: binary for bytes, text for a string). */
+  send(message: MessageData, isBinary?: boolean, compress?: boolean): SendStatus;
+  /** Bytes buffered for this socket beyond what the kernel took; 0 once closed. */
+  getBufferedAmount(): number;
+  ping(payload?: MessageData): SendStatus;
+  /**
+   * Closes with a close frame (RFC 6455 5.5.1): code 1000 (normal) unless given, and a reason of
+   * at most 123 bytes (else PERCORE_ERR_INVALID_CLOSE). The `close` handler runs at once. A no-op once closed.
+   */
+  close(code?: number, reason?: string): void;
+  /** Cuts the connection without a close frame (the peer sees 1006). A no-op once closed. */
+  terminate(): void;
+  /** Subscribes to a topic of this process's pub/sub; publishes from anywhere in the cluster reach it. */
+  subscribe(topic: string): boolean;
+  unsubscribe(topic: string): boolean;
+  isSubscribed(topic: string): boolean;
+  readonly topics: string[];
+  /**
+   * Publishes to every subscriber of `topic` in the cluster except this socket (as uWS's
+   * ws.publish does). Once the socket is closed it publishes to every subscriber.
+   */
+  publish(topic: string, message: MessageData, isBinary?: boolean, compress?: boolean): void;
+  /** Runs `sends` with the socket corked, so that what they send leaves in one write. */
+  cork(sends: () => void): void;
+}
+
+export function isThenable(value: unknown): value is Promise<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
