@@ -125,7 +125,16 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     // ones wait in `held`); a partial one can never complete.
     this.peerEnded = true;
     if (this.request === null) this.halfClose();
-    else if (this.readState === ReadState.Discard) {
+    else if (
+      this.parser.upgrade &&
+      this.writeState === WriteState.Handler &&
+      upgradeOffers(this.request.header('upgrade') ?? '', 'websocket')
+    ) {
+      // A WebSocket upgrade not yet answered: a client that has stopped sending cannot hold the
+      // two-way connection it asked for (RFC 6455 1.5), so the upgrade hook sees the abort. Other
+      // protocols may start half-closed: their task is told of the FIN after the hand-over.
+      this.abortExchange('the client left during a WebSocket upgrade');
+    } else if (this.readState === ReadState.Discard) {
       // Answered already, and the body being dropped can never come whole: nothing is left to do.
       this.endExchange(ReadState.Closed);
       this.halfClose();
