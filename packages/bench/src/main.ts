@@ -47,6 +47,12 @@ if (soakArgs[0] === 'resp-client') {
   process.exit(await respClientMain(soakArgs.slice(1), `pnpm bench ${soakArgs.map(shellWord).join(' ')}`));
 }
 
+// `pnpm bench websocket`: WebSocket servers against the bench's own load client (websocket/main.ts).
+if (soakArgs[0] === 'websocket') {
+  const { websocketMain } = await import('./websocket/main.js');
+  process.exit(await websocketMain(soakArgs.slice(1), `pnpm bench ${soakArgs.map(shellWord).join(' ')}`));
+}
+
 let parsed: Parsed;
 try {
   parsed = parseCli(process.argv.slice(2));
