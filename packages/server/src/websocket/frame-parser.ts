@@ -88,8 +88,12 @@ export class FrameParser {
   private messageOpcode = 0;
   private compressed = false;
   private messageLength = 0;
-  /** Unmasked payload pieces (subarrays of pushed chunks): the message's, or the compressed frame's. */
-  private readonly pieces: Buffer[] = [];
+  /**
+   * Unmasked payload pieces (subarrays of pushed chunks): the message's, or the compressed frame's.
+   * The first apart, so that the common message of one piece touches no array.
+   */
+  private firstPiece: Buffer | null = null;
+  private readonly morePieces: Buffer[] = [];
   private piecesLength = 0;
   private readonly utf8 = new Utf8Validator();
 
@@ -279,7 +283,9 @@ export class FrameParser {
       const end = start + take;
       this.unmask(this.head, start, end);
       if (validate && !this.utf8.update(this.head, start, end)) return this.invalidUtf8('a text message that is not UTF-8');
-      this.pieces.push(this.head.subarray(start, end));
+      const piece = this.head.subarray(start, end);
+      if (this.firstPiece === null) this.firstPiece = piece;
+      else this.morePieces.push(piece);
       this.piecesLength += take;
       this.headPos = end;
       this.buffered -= take;
@@ -385,9 +391,15 @@ export class FrameParser {
 
   /** The pieces as one Buffer (no copy for one piece), and forgets them. */
   private joinPieces(): Buffer {
-    const pieces = this.pieces;
-    const joined = pieces.length === 1 ? pieces[0]! : pieces.length === 0 ? EMPTY : Buffer.concat(pieces, this.piecesLength);
-    pieces.length = 0;
+    const first = this.firstPiece;
+    if (first === null) return EMPTY;
+    this.firstPiece = null;
+    if (this.morePieces.length === 0) {
+      this.piecesLength = 0;
+      return first;
+    }
+    const joined = Buffer.concat([first, ...this.morePieces], this.piecesLength);
+    this.morePieces.length = 0;
     this.piecesLength = 0;
     return joined;
   }
@@ -470,7 +482,8 @@ export class FrameParser {
     this.headPos = 0;
     this.queue.length = 0;
     this.buffered = 0;
-    this.pieces.length = 0;
+    this.firstPiece = null;
+    this.morePieces.length = 0;
     this.piecesLength = 0;
   }
 }
