@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { EchoResult, FanoutResult, IdleResult } from '../src/websocket/measure.js';
 import {
+  busyPercent,
   cpuMsPer1000,
   pairedRatio,
   ratePerSecond,
@@ -19,6 +20,7 @@ const echo = (roundTrips: number, serverCpuMs = 1000, p50Us = 100, p99Us = 900):
   roundTrips,
   elapsedMs: 1000,
   serverCpuMs,
+  clientCpuMs: 500,
   p50Us,
   p99Us,
   echoes: roundTrips,
@@ -28,6 +30,7 @@ const fanout = (deliveries: number, serverCpuMs: number): FanoutResult => ({
   row: 'fanout',
   deliveries,
   broadcasts: deliveries / 10,
+  clientCpuMs: 400,
   elapsedMs: 2000,
   serverCpuMs,
 });
@@ -63,6 +66,8 @@ describe('pnpm bench websocket: the report', () => {
     expect(cpuMsPer1000(fanout(10_000, 100))).to.equal(10);
     expect(cpuMsPer1000(echo(0, 10))).to.equal(Infinity);
     expect(rssBytesPerSocket(idle(2048))).to.equal(2048);
+    expect(busyPercent(echo(1, 250), 'server')).to.equal(25);
+    expect(busyPercent(fanout(1, 100), 'client')).to.equal(20);
   });
 
   it('rotates the servers each round', () => {
@@ -112,16 +117,16 @@ describe('pnpm bench websocket: the report', () => {
     const lines = text.split('\n');
     expect(lines).to.include('### echo row');
     expect(lines.find((l) => l.startsWith('| percore-uws | 20,000 |'))).to.equal(
-      '| percore-uws | 20,000 | 12,000-30,000 | 50.00 | 100 | 900 | 2.00 | 0.50 | 0.50 | 2.00 | 3 |',
+      '| percore-uws | 20,000 | 12,000-30,000 | 50.00 | 100 | 900 | 120 | 50 | 2.00 | 0.50 | 0.50 | 2.00 | 3 |',
     );
     // A server's ratio to itself is left empty.
     expect(lines.find((l) => l.startsWith('| ws | 12,000 |'))).to.equal(
-      '| ws | 12,000 | 10,000-15,000 | 100.00 | 100 | 900 |  | 0.25 |  | 4.00 | 3 |',
+      '| ws | 12,000 | 10,000-15,000 | 100.00 | 100 | 900 | 120 | 50 |  | 0.25 |  | 4.00 | 3 |',
     );
     expect(lines).to.include('- **percore-net**, round 1: percore-net did not start: PERCORE_ERR_INVALID_OPTION: no');
     // Fan-out: deliveries/s 4,000 against 500; uws-raw has no fan-out cell, so no ratio to it.
     expect(lines.find((l) => l.startsWith('| percore-uws | 4,000 |'))).to.equal(
-      '| percore-uws | 4,000 | 4,000-4,000 | 12.500 | 8.00 |  | 0.13 |  | 1 |',
+      '| percore-uws | 4,000 | 4,000-4,000 | 12.500 | 5 | 20 | 8.00 |  | 0.13 |  | 1 |',
     );
     // Idle: 5,000 KiB over 1,024 sockets = 5,000 bytes each.
     expect(lines.find((l) => l.startsWith('| uws-raw | 500 |'))).to.equal('| uws-raw | 500 | 500-500 | 800 | 0.10 |  | 1 |');

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseWebSocketCli, websocketUsage, WebSocketUsageError, type WebSocketCommand } from './cli.js';
 import type { RowId, RowResult, RowSpec } from './measure.js';
 import {
+  busyPercent,
   cpuMsPer1000,
   ratePerSecond,
   renderWebSocketJson,
@@ -67,7 +68,8 @@ function describe(result: RowResult): string {
   if (result.row === 'idle') return `${Math.round(rssBytesPerSocket(result)).toLocaleString('en-US')} bytes RSS per socket`;
   const unit = result.row === 'echo' ? 'round trips/s' : 'deliveries/s';
   const latency = result.row === 'echo' ? `, p50 ${Math.round(result.p50Us)} µs, p99 ${Math.round(result.p99Us)} µs` : '';
-  return `${Math.round(ratePerSecond(result)).toLocaleString('en-US')} ${unit}${latency}, server ${cpuMsPer1000(result).toFixed(3)} CPU ms per 1k`;
+  const busy = `server ${Math.round(busyPercent(result, 'server'))}% CPU, client ${Math.round(busyPercent(result, 'client'))}%`;
+  return `${Math.round(ratePerSecond(result)).toLocaleString('en-US')} ${unit}${latency}, server ${cpuMsPer1000(result).toFixed(3)} CPU ms per 1k (${busy})`;
 }
 
 /** Where the report and the progress lines go (the tests keep them). */

@@ -41,6 +41,8 @@ export interface EchoResult {
   roundTrips: number;
   elapsedMs: number;
   serverCpuMs: number;
+  /** The load client's own CPU time in the window (process.cpuUsage): near elapsedMs, the client was the bottleneck. */
+  clientCpuMs: number;
   p50Us: number;
   p99Us: number;
   /** Every echo received (warm-up included) and how many of them were byte for byte the message sent. */
@@ -54,6 +56,7 @@ export interface FanoutResult {
   broadcasts: number;
   elapsedMs: number;
   serverCpuMs: number;
+  clientCpuMs: number;
 }
 
 export interface IdleResult {
@@ -106,6 +109,12 @@ function guarded<T>(body: (onError: (error: Error) => void, failed: Promise<neve
   return Promise.race([body((error) => fail(error), failed), failed]);
 }
 
+/** This process's CPU time (user + system) in milliseconds. */
+function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -155,12 +164,14 @@ export function runEcho(spec: RowSpec): Promise<EchoResult> {
       }
       await Promise.race([sleep(spec.warmupMs), failed]);
       const cpuStart = processCpuMs(spec.serverPid);
+      const clientStart = ownCpuMs();
       const start = performance.now();
       counting = true;
       await Promise.race([sleep(spec.durationMs), failed]);
       counting = false;
       const elapsedMs = performance.now() - start;
       const serverCpuMs = processCpuMs(spec.serverPid) - cpuStart;
+      const clientCpuMs = ownCpuMs() - clientStart;
       running = false;
       const sorted = latencies.subarray(0, roundTrips).sort();
       return {
@@ -168,6 +179,7 @@ export function runEcho(spec: RowSpec): Promise<EchoResult> {
         roundTrips,
         elapsedMs,
         serverCpuMs,
+        clientCpuMs,
         p50Us: percentile(sorted, 50),
         p99Us: percentile(sorted, 99),
         echoes,
@@ -239,14 +251,23 @@ export function runFanout(spec: RowSpec): Promise<FanoutResult> {
       pump();
       await Promise.race([sleep(spec.warmupMs), failed]);
       const cpuStart = processCpuMs(spec.serverPid);
+      const clientStart = ownCpuMs();
       const start = performance.now();
       const deliveredStart = delivered;
       const completeStart = complete;
       await Promise.race([sleep(spec.durationMs), failed]);
       const elapsedMs = performance.now() - start;
       const serverCpuMs = processCpuMs(spec.serverPid) - cpuStart;
+      const clientCpuMs = ownCpuMs() - clientStart;
       running = false;
-      return { row: 'fanout', deliveries: delivered - deliveredStart, broadcasts: complete - completeStart, elapsedMs, serverCpuMs };
+      return {
+        row: 'fanout',
+        deliveries: delivered - deliveredStart,
+        broadcasts: complete - completeStart,
+        elapsedMs,
+        serverCpuMs,
+        clientCpuMs,
+      };
     } finally {
       running = false;
       publisher?.close();

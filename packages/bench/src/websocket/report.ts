@@ -30,6 +30,11 @@ export function cpuMsPer1000(result: EchoResult | FanoutResult): number {
   return count === 0 ? Infinity : (result.serverCpuMs * 1000) / count;
 }
 
+/** A process's CPU time over the window, in percent of one core: the server's, or the load client's. */
+export function busyPercent(result: EchoResult | FanoutResult, who: 'server' | 'client'): number {
+  return ((who === 'server' ? result.serverCpuMs : result.clientCpuMs) * 100) / result.elapsedMs;
+}
+
 /** The server's VmRSS growth per idle socket, in bytes. */
 export function rssBytesPerSocket(result: IdleResult): number {
   return ((result.rssAfterKiB - result.rssBeforeKiB) * 1024) / result.sockets;
@@ -59,10 +64,14 @@ const MEASURES: Record<RowId, Measure[]> = {
     { title: 'server CPU ms per 1k round trips', short: 'CPU', value: (r) => cpuMsPer1000(r as EchoResult), format: fixed(2) },
     { title: 'p50 µs', short: 'p50', value: (r) => (r as EchoResult).p50Us, format: integer },
     { title: 'p99 µs', short: 'p99', value: (r) => (r as EchoResult).p99Us, format: integer },
+    { title: 'server CPU %', short: 'server %', value: (r) => busyPercent(r as EchoResult, 'server'), format: integer },
+    { title: 'client CPU %', short: 'client %', value: (r) => busyPercent(r as EchoResult, 'client'), format: integer },
   ],
   fanout: [
     { title: 'deliveries/s', short: 'deliveries/s', value: (r) => ratePerSecond(r as FanoutResult), format: integer },
     { title: 'server CPU ms per 1k deliveries', short: 'CPU', value: (r) => cpuMsPer1000(r as FanoutResult), format: fixed(3) },
+    { title: 'server CPU %', short: 'server %', value: (r) => busyPercent(r as FanoutResult, 'server'), format: integer },
+    { title: 'client CPU %', short: 'client %', value: (r) => busyPercent(r as FanoutResult, 'client'), format: integer },
   ],
   idle: [
     { title: 'server RSS bytes per socket', short: 'RSS', value: (r) => rssBytesPerSocket(r as IdleResult), format: integer },
