@@ -90,7 +90,7 @@ for (const engine of ['net', 'uws'] as const) {
       await a.send('hello all');
       await b.waitForMessage('A', 'hello all');
       await c.waitForMessage('A', 'hello all');
-      expect(await chat.stop()).to.equal(0);
+      expect(await chat.stop(), chat.output()).to.equal(0);
     });
 
     it('on SIGHUP (a rolling restart) every page sees 1001, reconnects to a fresh worker, and chats again', async () => {
@@ -117,7 +117,7 @@ for (const engine of ['net', 'uws'] as const) {
       expect(await b.worker()).to.not.equal(before.b);
 
       await exchange(a, b, 'after the roll, from A', 'after the roll, from B');
-      expect(await chat.stop()).to.equal(0);
+      expect(await chat.stop(), chat.output()).to.equal(0);
     });
 
     it("accepts the browser's permessage-deflate offer (the route has compression: true), and messages flow", async () => {
