@@ -44,10 +44,11 @@ export const EXTENSION_NAME = 'permessage-deflate';
 
 /**
  * Inputs under this many bytes take the synchronous path (see the module comment). Measured pinned to one core
- * (benchmarks/results/2026-12-02-websocket-deflate.md): the async path costs ~90-100 µs more CPU per message at
- * every size, 5-80x the sync cost below 16 KiB, and still 1.3-1.5x (deflate) and ~3x (inflate) at 64 KiB. A sync
- * job under 64 KiB holds the event loop for at most ~0.4-0.6 ms (deflate at level 1); above, the stall grows past
- * a millisecond while the async overhead falls under 20%, so big messages go to the threadpool.
+ * (benchmarks/results/2026-12-02-websocket-deflate.md): the async path costs ~50-60 µs more CPU per message at
+ * every size: 5-100x the sync cost up to 1 KiB, ~1.8x (deflate) and ~4.5x (inflate) at 16 KiB, still 1.3x and
+ * 2.8x at 64 KiB. A sync deflate under 64 KiB (level 1) holds the event loop for at most ~0.25 ms; at 256 KiB it
+ * is ~1 ms while the async overhead falls to ~10%, so big messages go to the threadpool. Inflate is judged by the
+ * compressed size, so a 64 KiB frame of JSON (~300 KiB inflated, ~0.35 ms) is still sync.
  */
 export const SYNC_BELOW_BYTES = 64 * 1024;
 
