@@ -94,7 +94,9 @@ async function serveAsPrimary(options: ResolvedServeOptions, logger: Logger): Pr
     supervisor.publish(toEnvelope(topic, message, isBinary, compress));
   };
   // The primary's own worker_threads publish through it too.
-  const stopThreadPublishes = onThreadPublish((topic, message, isBinary, compress) => supervisor.publish(toEnvelope(topic, message, isBinary, compress)));
+  const stopThreadPublishes = onThreadPublish((topic, message, isBinary, compress) =>
+    supervisor.publish(toEnvelope(topic, message, isBinary, compress)),
+  );
   void supervisor.exited.then(stopThreadPublishes);
   const handle: ServeHandle = {
     role: 'primary',

@@ -187,7 +187,9 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   }
 
   override onShutdownDeadline(): void {
-    if (this.request === null && this.parser.idle) this.halfClose(DEFAULT_LINGER_MS, 'shutdown');
+    // A short linger: the grace is over, and the cluster kills a worker KILL_MARGIN_MS after it
+    // (a pooled idle connection, as a browser keeps, is not closed by its client on our FIN).
+    if (this.request === null && this.parser.idle) this.halfClose(SHUTDOWN_LINGER_MS, 'shutdown');
     else this.close('shutdown');
   }
 
@@ -588,6 +590,9 @@ export interface HttpProtocol {
   /** Told of every exchange; null when none is set (then no observer work is done). */
   observer: ExchangeObserver | null;
 }
+
+/** How long an idle connection closed at the shutdown deadline lingers for a request already crossing. */
+const SHUTDOWN_LINGER_MS = 500;
 
 export function httpProtocol(handler: Handler, options: HttpOptions = {}, observer: ExchangeObserver | null = null): HttpProtocol {
   checkHandler(handler);

@@ -1,5 +1,11 @@
 import type { WebSocketBehavior } from '../websocket/api.js';
-import { DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_BACKPRESSURE, DEFAULT_MAX_PAYLOAD, validateWebSocketBehavior, wantsCompression } from '../websocket/behavior.js';
+import {
+  DEFAULT_IDLE_TIMEOUT_S,
+  DEFAULT_MAX_BACKPRESSURE,
+  DEFAULT_MAX_PAYLOAD,
+  validateWebSocketBehavior,
+  wantsCompression,
+} from '../websocket/behavior.js';
 import { resolveDeflateOptions, type PerMessageDeflateOptions } from '../websocket/permessage-deflate.js';
 import { RoutePattern } from '../websocket/route-pattern.js';
 

@@ -1,7 +1,6 @@
 import { bytesOf, type MessageData } from '../pubsub/types.js';
 import { SendStatus, type WebSocketConnection } from '../websocket/api.js';
 import { checkClose, CloseCode } from '../websocket/close-codes.js';
-import type { TopicSubscriber } from '../websocket/topics.js';
 import type { WebSocketTask } from './websocket-task.js';
 
 /** What a socket needs from its server: the topics, and where publishes go. */
@@ -22,7 +21,7 @@ export function payloadOf(message: MessageData): Buffer {
  * One open WebSocket on the net engine: the handlers' view of a WebSocketTask. Valid from `open`
  * until `close`; after that every method is a no-op (send and ping return DROPPED), as on uws.
  */
-export class NetWebSocket<UserData = unknown> implements WebSocketConnection<UserData>, TopicSubscriber {
+export class NetWebSocket<UserData = unknown> implements WebSocketConnection<UserData> {
   /** The topics this socket is in, made at its first subscribe. */
   private subscribed: Set<string> | null = null;
 
@@ -101,7 +100,7 @@ export class NetWebSocket<UserData = unknown> implements WebSocketConnection<Use
     }
   }
 
-  /** @internal TopicSubscriber: a publish's frame, encoded once for every subscriber. */
+  /** @internal A publish's frame (TopicSubscriber), encoded once for every subscriber. */
   sendEncoded(frame: Buffer, message: Buffer, isBinary: boolean): void {
     this.task?.sendFrame(frame, message, isBinary);
   }

@@ -314,7 +314,11 @@ export class WebSocketTask extends Task implements FrameSink {
   }
 
   private handlerFailed(what: string, error: unknown): void {
-    this.server.logger.error('PERCORE_ERR_WEBSOCKET_HANDLER_FAILED', `the ${what} handler of a WebSocket on ${this.facade.path} failed`, error);
+    this.server.logger.error(
+      'PERCORE_ERR_WEBSOCKET_HANDLER_FAILED',
+      `the ${what} handler of a WebSocket on ${this.facade.path} failed`,
+      error,
+    );
     this.facade.close(CloseCode.INTERNAL_ERROR, 'internal error');
   }
 

@@ -69,11 +69,12 @@ export class NetUpgrade implements UpgradeRequest {
     });
     if (refusal !== null) return this.refuse(refusal);
     // RFC 6455 4.1: the handshake is HTTP/1.1 or later.
-    if (req.httpVersion === '1.0') return this.refuse(new UpgradeRejection(400, 'Bad Request: a WebSocket handshake is HTTP/1.1 (RFC 6455 4.1)\n'));
+    if (req.httpVersion === '1.0')
+      return this.refuse(new UpgradeRejection(400, 'Bad Request: a WebSocket handshake is HTTP/1.1 (RFC 6455 4.1)\n'));
     if (this.host.draining) return this.refuse(rejectUpgrade(503));
     const hook = this.route.behavior.upgrade;
     if (hook === undefined) return this.settle({});
-    let result: UpgradeResult<unknown> | Promise<UpgradeResult<unknown>>;
+    let result: ReturnType<NonNullable<typeof hook>>;
     try {
       result = hook(this);
     } catch (error) {

@@ -26,13 +26,7 @@ import { loadUws, type Uws } from './load.js';
 import { makeApp } from './tls.js';
 import { refusedHandshake } from './websocket-upgrade.js';
 import { RoutePattern } from '../websocket/route-pattern.js';
-import {
-  nativeBehavior,
-  validateWebSocketBehavior,
-  type WebSocketBehavior,
-  type UwsWebSocket,
-  type WebSocketHost,
-} from './websocket.js';
+import { nativeBehavior, validateWebSocketBehavior, type WebSocketBehavior, type UwsWebSocket, type WebSocketHost } from './websocket.js';
 
 export interface UwsEngineOptions extends EngineOptions {
   /**
@@ -141,14 +135,16 @@ export class UwsEngine implements Engine, PubSub, ExchangeHost, WebSocketHost {
       this.app[route]('/*', (res, req) => {
         const refused = framingError(req);
         if (refused !== null) refuseRequest(res, refused);
-        else if (this.wsPatterns.length === 0 || !refusedHandshake(res, req, this.wsPatterns)) new UwsExchange(this, res, req, isHead, method).run();
+        else if (this.wsPatterns.length === 0 || !refusedHandshake(res, req, this.wsPatterns))
+          new UwsExchange(this, res, req, isHead, method).run();
       });
     }
     this.app.any('/*', (res, req) => {
       const method = req.getCaseSensitiveMethod();
       const refused = methodError(method) ?? framingError(req);
       if (refused !== null) refuseRequest(res, refused);
-      else if (this.wsPatterns.length === 0 || !refusedHandshake(res, req, this.wsPatterns)) new UwsExchange(this, res, req, false, method).run();
+      else if (this.wsPatterns.length === 0 || !refusedHandshake(res, req, this.wsPatterns))
+        new UwsExchange(this, res, req, false, method).run();
     });
     for (const [pattern, behavior] of Object.entries(websockets)) this.ws(pattern, behavior);
   }

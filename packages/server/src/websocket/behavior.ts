@@ -16,7 +16,11 @@ const HANDLERS = ['upgrade', 'selectProtocol', 'open', 'message', 'drain', 'drop
  * Throws PERCORE_ERR_INVALID_OPTION for a pattern or setting either engine would reject (uWS
  * aborts the process on some). `engine` decides the engine-only settings.
  */
-export function validateWebSocketBehavior<UserData>(pattern: string, behavior: WebSocketBehavior<UserData>, engine: 'net' | 'uws' = 'uws'): void {
+export function validateWebSocketBehavior<UserData>(
+  pattern: string,
+  behavior: WebSocketBehavior<UserData>,
+  engine: 'net' | 'uws' = 'uws',
+): void {
   const invalid = (detail: string) => new PercoreError('PERCORE_ERR_INVALID_OPTION', `WebSocket route ${JSON.stringify(pattern)}: ${detail}`);
   if (typeof pattern !== 'string' || !pattern.startsWith('/')) throw invalid('a pattern starts with /');
   if (typeof behavior !== 'object' || behavior === null) throw invalid('the behavior must be an object');
@@ -47,7 +51,8 @@ export function validateWebSocketBehavior<UserData>(pattern: string, behavior: W
   }
   if (behavior.perMessageDeflate !== undefined) {
     if (engine === 'uws') throw invalid("perMessageDeflate is the net engine's; on uws, give compression a uWS CompressOptions value");
-    if (typeof behavior.perMessageDeflate !== 'object' || behavior.perMessageDeflate === null) throw invalid('perMessageDeflate must be an object');
+    if (typeof behavior.perMessageDeflate !== 'object' || behavior.perMessageDeflate === null)
+      throw invalid('perMessageDeflate must be an object');
   }
 }
 

@@ -51,7 +51,9 @@ export function checkHandshake(fields: HandshakeFields): UpgradeRejection | null
 
 /** RFC 6455 4.2.2: Sec-WebSocket-Accept, the base64 SHA-1 of the key and the GUID. */
 export function acceptKey(key: string): string {
-  return createHash('sha1').update(key.trim() + ACCEPT_GUID, 'latin1').digest('base64');
+  return createHash('sha1')
+    .update(key.trim() + ACCEPT_GUID, 'latin1')
+    .digest('base64');
 }
 
 /** The subprotocols a client offered in Sec-WebSocket-Protocol, in its order (RFC 6455 4.1). */

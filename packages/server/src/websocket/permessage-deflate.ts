@@ -257,7 +257,11 @@ export function writeSyncBounded(stream: ZlibStream, input: Buffer, limit: numbe
   for (;;) {
     handle.writeSync(zlib.constants.Z_SYNC_FLUSH, input, inOff, inLen, buffer, 0, SCRATCH_BYTES);
     // zlib errors arrive synchronously through handle.onerror, which destroys the stream.
-    if (stream.destroyed) return { kind: 'error', error: stream.errored ?? new Error('zlib stream destroyed') };
+    if (stream.destroyed)
+      return {
+        kind: 'error',
+        error: stream.errored ?? new PercoreError('PERCORE_ERR_WEBSOCKET_INVALID_DEFLATE', 'the zlib stream was destroyed'),
+      };
     const availOut = state[0]!;
     const availIn = state[1]!;
     const have = SCRATCH_BYTES - availOut;
@@ -393,7 +397,12 @@ export class PerMessageDeflate {
       if (message.length < SYNC_BELOW_BYTES && canDriveSync(deflater)) {
         const out: Buffer[] = [];
         const result = writeSyncBounded(deflater, message, Infinity, out);
-        const outcome = result.kind === 'ok' ? concat(out, result.produced) : result.kind === 'error' ? result.error : new Error('no output');
+        const outcome =
+          result.kind === 'ok'
+            ? concat(out, result.produced)
+            : result.kind === 'error'
+              ? result.error
+              : new PercoreError('PERCORE_ERR_WEBSOCKET_INVALID_DEFLATE', 'deflate gave no output');
         return settleThen(finish, () => this.afterDeflate(outcome, callback));
       }
       this.runAsync(finish, (done) =>

@@ -110,9 +110,9 @@ for (const engine of ENGINES) {
       const { capabilities, pubsub } = make({ handler: (_req, res) => res.end() });
       expect(capabilities.http10).to.equal(engine === 'net');
       expect(capabilities.tasks).to.equal(engine === 'net');
-      expect(capabilities.websockets).to.equal(engine === 'uws');
-      expect(capabilities.pubsub).to.equal(engine === 'uws');
-      expect(pubsub === null).to.equal(engine === 'net');
+      expect(capabilities.websockets).to.equal(true);
+      expect(capabilities.pubsub).to.equal(true);
+      expect(pubsub).to.not.equal(null);
     });
 
     it('rejects listen with PERCORE_ERR_LISTEN_FAILED on an address it cannot bind', async function () {
