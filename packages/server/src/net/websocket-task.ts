@@ -62,7 +62,7 @@ export class WebSocketTask extends Task implements FrameSink {
   /** Whether the `close` handler has run (it runs once, whoever closed). */
   private notified = false;
   /** A frame arrived since the last idle check. */
-  private received = true;
+  private received = false;
   private quietChecks = 0;
   private readonly openedAt: number;
   /** Close with 1001 once the buffered data has drained (a drain, RFC 6455 7.4.1). */
