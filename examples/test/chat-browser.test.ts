@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { loadUws } from '@percore/server/uws';
 import { launchChromium, requireBrowser } from '../../packages/server/test/static-clients/browser.js';
+import { requireUws } from '../../packages/server/test/support/uws.js';
 import { ChatPage, headerOf, WAIT_MS, type PageGlobals } from './chat-page.js';
 import { startChat, type RunningChat } from './chat-server.js';
 
@@ -45,15 +45,7 @@ for (const engine of ['net', 'uws'] as const) {
 
     before(async function () {
       requireBrowser(this);
-      if (engine === 'uws') {
-        try {
-          loadUws();
-        } catch (error) {
-          if (process.env.PERCORE_REQUIRE_UWS === '1') throw error;
-          console.log(`      skipped: ${(error as Error).message}`);
-          this.skip();
-        }
-      }
+      if (engine === 'uws') requireUws(this);
       browser = await launchChromium(WAIT_MS);
     });
 

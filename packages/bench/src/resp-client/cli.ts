@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { CLIENT_IDS, type ClientId } from './clients.js';
 import { WORKLOADS, type Workload } from './measure.js';
+import { cliValues } from '../cli-values.js';
 
 export interface RespClientCommand {
   rounds: number;
@@ -55,36 +56,7 @@ Options:
   -h, --help          show this help`;
 }
 
-function number(text: string | undefined, name: string, fallback: number, check: (n: number) => boolean, what: string): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || !check(value)) throw new RespClientUsageError(`${name} takes ${what}, got "${text}"`);
-  return value;
-}
-
-function cpuList(text: string | undefined, name: string, fallback: string): string {
-  if (text === undefined) return fallback;
-  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(text))
-    throw new RespClientUsageError(`${name} takes a CPU list such as 1, 0,2 or 2-7, got "${text}"`);
-  return text;
-}
-
-function listOf<T extends string>(text: string | undefined, name: string, known: readonly T[]): T[] {
-  if (text === undefined) return [...known];
-  const items = text
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-  if (items.length === 0) throw new RespClientUsageError(`${name} is empty`);
-  const seen = new Set<string>();
-  for (const item of items) {
-    if (!(known as readonly string[]).includes(item))
-      throw new RespClientUsageError(`${name}: unknown "${item}"; choose from ${known.join(', ')}`);
-    if (seen.has(item)) throw new RespClientUsageError(`${name}: "${item}" is given twice`);
-    seen.add(item);
-  }
-  return items as T[];
-}
+const { number, cpuList, listOf } = cliValues((message) => new RespClientUsageError(message));
 
 const isCount = (n: number) => Number.isInteger(n) && n >= 1;
 

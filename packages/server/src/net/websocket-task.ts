@@ -6,7 +6,7 @@ import { isThenable, SendStatus, type WebSocketBehavior } from '../websocket/api
 import { runGuarded } from '../websocket/behavior.js';
 import { CloseCode } from '../websocket/close-codes.js';
 import { FrameParser, Opcode, type FrameSink } from '../websocket/frame-parser.js';
-import { closePayload, encodeFrame } from '../websocket/frame-writer.js';
+import { closePayload, encodeFrame, encodeFrameWhole } from '../websocket/frame-writer.js';
 import { PerMessageDeflate, type DeflateParams } from '../websocket/permessage-deflate.js';
 import type { WebSocketRoute } from './websocket-route.js';
 import { NetWebSocket, type SocketHub } from './websocket-socket.js';
@@ -140,7 +140,7 @@ export class WebSocketTask extends Task implements FrameSink {
 
   ping(payload: Buffer): void {
     // RFC 6455 5.5.2: answered with a pong carrying the same payload, unless a close came first.
-    if (this.state === State.Open) this.write(encodeFrameOne(Opcode.Pong, payload));
+    if (this.state === State.Open) this.write(encodeFrameWhole(Opcode.Pong, payload));
     if (this.behavior.ping !== undefined && this.state === State.Open) {
       runGuarded(this.server.logger, this.facade, 'ping', () => this.behavior.ping!(this.facade, payload));
     }
@@ -168,7 +168,7 @@ export class WebSocketTask extends Task implements FrameSink {
       // RFC 6455 5.5.1: answer with a close frame, echoing the code (none for 1005, no code).
       this.state = State.Closed;
       this.dropQueue();
-      this.writeNow(encodeFrameOne(Opcode.Close, code === CloseCode.NO_STATUS ? Buffer.alloc(0) : closePayload(code, '')));
+      this.writeNow(encodeFrameWhole(Opcode.Close, code === CloseCode.NO_STATUS ? Buffer.alloc(0) : closePayload(code, '')));
       this.notifyClose(code, second as string);
     } else this.state = State.Closed;
     // RFC 6455 7.1.1: the server closes the TCP connection first.
@@ -179,7 +179,7 @@ export class WebSocketTask extends Task implements FrameSink {
     // RFC 6455 7.1.7: fail the connection, with a close frame saying why.
     if (this.state === State.Open) {
       this.dropQueue();
-      this.writeNow(encodeFrameOne(Opcode.Close, closePayload(closeCode, '')));
+      this.writeNow(encodeFrameWhole(Opcode.Close, closePayload(closeCode, '')));
       this.notifyClose(closeCode, error.message.length <= 123 ? error.message : '');
     }
     this.state = State.Closed;
@@ -219,7 +219,7 @@ export class WebSocketTask extends Task implements FrameSink {
   sendPing(payload: Buffer): SendStatus {
     if (this.state !== State.Open) return SendStatus.DROPPED;
     if (payload.length > 125) throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'a ping payload is at most 125 bytes (RFC 6455 5.5)');
-    this.push(encodeFrameOne(Opcode.Ping, payload), payload.length);
+    this.push(encodeFrameWhole(Opcode.Ping, payload), payload.length);
     return this.bufferedAmount > 0 ? SendStatus.BACKPRESSURE : SendStatus.SUCCESS;
   }
 
@@ -227,7 +227,7 @@ export class WebSocketTask extends Task implements FrameSink {
   closeWith(code: number, reason: string): void {
     if (this.state !== State.Open) return;
     this.state = State.Closing;
-    this.push(encodeFrameOne(Opcode.Close, closePayload(code, reason)), 0);
+    this.push(encodeFrameWhole(Opcode.Close, closePayload(code, reason)), 0);
     this.notifyClose(code, reason);
     this.schedule();
   }
@@ -282,7 +282,7 @@ export class WebSocketTask extends Task implements FrameSink {
         return;
       }
       // Half the idle time without a frame: a ping, whose pong counts as traffic.
-      if (this.quietChecks === 1 && route.sendPings) this.push(encodeFrameOne(Opcode.Ping, Buffer.alloc(0)), 0);
+      if (this.quietChecks === 1 && route.sendPings) this.push(encodeFrameWhole(Opcode.Ping, Buffer.alloc(0)), 0);
     }
     this.schedule();
   }
@@ -403,10 +403,4 @@ export class WebSocketTask extends Task implements FrameSink {
     if (route.maxLifetimeMs > 0) next = Math.min(next, this.openedAt + route.maxLifetimeMs - performance.now());
     if (next !== Infinity) this.setTimeout(Math.max(1, next));
   }
-}
-
-/** A control frame in one Buffer (its payload is at most 125 bytes). */
-function encodeFrameOne(opcode: number, payload: Buffer): Buffer {
-  const frame = encodeFrame(opcode, payload, true, false);
-  return Array.isArray(frame) ? Buffer.concat(frame) : frame;
 }
