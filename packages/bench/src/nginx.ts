@@ -53,6 +53,51 @@ export function nginxStaticCommand(scratch: string, root: string, port: number, 
   return [NGINX_BIN, '-p', dir, '-c', conf, '-e', join(dir, 'error.log')];
 }
 
+export interface NginxHelloOptions {
+  dir: string;
+  port: number;
+  /** nginx worker processes (one per core is how nginx is run; the bench's one-process rows use 1). */
+  workers: number;
+}
+
+/**
+ * nginx answering every request with the hello body ("Hello world", text/plain), the baseline
+ * users would pick instead of a Node server. Access log off and keepalive_requests raised so that
+ * ab -k measures answers, not reconnects (percore has no per-connection request cap either);
+ * nginx's defaults otherwise.
+ */
+export function nginxHelloConfig(o: NginxHelloOptions): string {
+  return `daemon off;
+master_process on;
+worker_processes ${o.workers};
+error_log ${join(o.dir, 'error.log')} warn;
+pid ${join(o.dir, 'nginx.pid')};
+events { worker_connections 20000; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  client_body_temp_path ${join(o.dir, 'client_body')};
+  proxy_temp_path ${join(o.dir, 'proxy')};
+  fastcgi_temp_path ${join(o.dir, 'fastcgi')};
+  uwsgi_temp_path ${join(o.dir, 'uwsgi')};
+  scgi_temp_path ${join(o.dir, 'scgi')};
+  server {
+    listen 127.0.0.1:${o.port};
+    location / { default_type text/plain; return 200 "Hello world"; }
+  }
+}
+`;
+}
+
+/** Writes the hello config into a fresh prefix dir under `scratch` and returns the command line that runs it. */
+export function nginxHelloCommand(scratch: string, port: number, workers: number): string[] {
+  const dir = join(scratch, `nginx-hello-${port}`);
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, nginxHelloConfig({ dir, port, workers }));
+  return [NGINX_BIN, '-p', dir, '-c', conf, '-e', join(dir, 'error.log')];
+}
+
 export function nginxMissing(): string | null {
   return existsSync(NGINX_BIN) ? null : `nginx is not installed at ${NGINX_BIN} (apt-get install nginx, or set PERCORE_NGINX)`;
 }

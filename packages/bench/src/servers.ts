@@ -1,10 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { FileSet } from './files.js';
-import { nginxMissing, nginxStaticCommand } from './nginx.js';
+import { nginxHelloCommand, nginxMissing, nginxStaticCommand } from './nginx.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const baselines = `${root}benchmarks/baselines/`;
@@ -14,10 +16,13 @@ const hello = `${root}packages/hello/dist/main.js`;
 export interface ServerSpec {
   id: string;
   label: string;
-  /** The command line, given its port, the worker count, and the run's file set (for `servesFiles`). */
-  command(port: number, workers: number, files?: FileSet): string[];
-  /** Why it cannot run here (and how to fix that), or null. */
-  unavailable(): string | null;
+  /**
+   * The command line, given its port, the worker count, the run's file set (for `servesFiles`) and
+   * the Node binary a Node server runs on (default: the bench's own, process.execPath).
+   */
+  command(port: number, workers: number, files?: FileSet, node?: string): string[];
+  /** Why it cannot run here, on that Node binary (and how to fix that), or null. */
+  unavailable(node?: string): string | null;
   /** Speaks HTTP/1.1 only: ab (HTTP/1.0) gets n/a with this reason. */
   http11Only?: string;
   /** One process whatever --workers says (its label says "1 process"). */
@@ -39,14 +44,21 @@ const UWS_HTTP10 = 'uWebSockets.js answers HTTP/1.0 with 505';
 /** Debian's Python, which sees python3-tornado (a pyenv or venv python3 on PATH would not). */
 export const PYTHON = '/usr/bin/python3';
 
-function nodeScript(script: string, ...args: string[]): string[] {
-  return [process.execPath, script, ...args];
+function nodeScript(node: string | undefined, script: string, ...args: string[]): string[] {
+  return [node ?? process.execPath, script, ...args];
 }
 
 /** The file set's root, which a file server's command needs. */
 function rootOf(files: FileSet | undefined): FileSet {
   if (files === undefined) throw new Error('this server serves the bench files: start it with a file set');
   return files;
+}
+
+let scratchDir: string | undefined;
+/** A temp dir for generated server configs (nginx's), made on first use and removed by stopAllServers. */
+function scratch(): string {
+  scratchDir ??= mkdtempSync(join(tmpdir(), 'percore-bench-servers-'));
+  return scratchDir;
 }
 
 function tornadoMissing(): string | null {
@@ -58,22 +70,24 @@ function tornadoMissing(): string | null {
   }
 }
 
-let uwsReason: string | null | undefined;
-function uwsMissing(): string | null {
-  if (uwsReason === undefined) {
+/** Whether uWebSockets.js loads, per Node binary (its binaries are per ABI and need a recent glibc). */
+const uwsReasons = new Map<string, string | null>();
+function uwsMissing(node = process.execPath): string | null {
+  let reason = uwsReasons.get(node);
+  if (reason === undefined) {
     try {
-      execFileSync(
-        process.execPath,
-        ['-e', `import(${JSON.stringify(`${root}packages/server/dist/uws/load.js`)}).then((m) => m.loadUws())`],
-        { stdio: 'pipe' },
-      );
-      uwsReason = null;
+      execFileSync(node, ['-e', `import(${JSON.stringify(`${root}packages/server/dist/uws/load.js`)}).then((m) => m.loadUws())`], {
+        stdio: 'pipe',
+      });
+      reason = null;
     } catch (error) {
       const text = String((error as { stderr?: Buffer }).stderr ?? error);
-      uwsReason = `no uWebSockets.js binary for Node ${process.version} here (${/GLIBC_[\d.]+/.exec(text)?.[0] ?? 'see --engine uws'})`;
+      const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+      reason = `no uWebSockets.js binary for Node ${version} here (${/GLIBC_[\d.]+/.exec(text)?.[0] ?? 'see --engine uws'})`;
     }
+    uwsReasons.set(node, reason);
   }
-  return uwsReason;
+  return reason;
 }
 
 export const SERVERS: ServerSpec[] = [
@@ -88,7 +102,7 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'node-http',
     label: 'node:http',
-    command: (port) => nodeScript(`${baselines}node-http-hello.mjs`, String(port)),
+    command: (port, _workers, _files, node) => nodeScript(node, `${baselines}node-http-hello.mjs`, String(port)),
     unavailable: () => null,
     singleProcess: true,
     inTable: true,
@@ -96,21 +110,30 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'node-http-cluster',
     label: 'node:http cluster',
-    command: (port, workers) => nodeScript(`${baselines}node-http-cluster.mjs`, String(port), String(workers)),
+    command: (port, workers, _files, node) => nodeScript(node, `${baselines}node-http-cluster.mjs`, String(port), String(workers)),
     unavailable: () => null,
+    inTable: true,
+  },
+  {
+    id: 'nginx',
+    label: 'nginx',
+    command: (port, workers) => nginxHelloCommand(scratch(), port, workers),
+    unavailable: nginxMissing,
     inTable: true,
   },
   {
     id: 'percore-net',
     label: 'percore net',
-    command: (port, workers) => nodeScript(hello, '--engine', 'net', '--port', String(port), '--workers', String(workers)),
+    command: (port, workers, _files, node) =>
+      nodeScript(node, hello, '--engine', 'net', '--port', String(port), '--workers', String(workers)),
     unavailable: () => null,
     inTable: true,
   },
   {
     id: 'percore-uws',
     label: 'percore uws',
-    command: (port, workers) => nodeScript(hello, '--engine', 'uws', '--port', String(port), '--workers', String(workers)),
+    command: (port, workers, _files, node) =>
+      nodeScript(node, hello, '--engine', 'uws', '--port', String(port), '--workers', String(workers)),
     unavailable: uwsMissing,
     http11Only: UWS_HTTP10,
     inTable: true,
@@ -118,7 +141,7 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'raw-uws',
     label: 'raw uWebSockets.js',
-    command: (port, workers) => nodeScript(`${baselines}raw-uws-hello.mjs`, String(port), String(workers)),
+    command: (port, workers, _files, node) => nodeScript(node, `${baselines}raw-uws-hello.mjs`, String(port), String(workers)),
     unavailable: uwsMissing,
     http11Only: UWS_HTTP10,
     inTable: true,
@@ -127,13 +150,13 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'percore-hello',
     label: 'percore hello, as pnpm start runs it',
-    command: (port, workers) => nodeScript(hello, '--port', String(port), '--workers', String(workers)),
+    command: (port, workers, _files, node) => nodeScript(node, hello, '--port', String(port), '--workers', String(workers)),
     unavailable: () => null,
   },
   {
     id: 'percore-net-1',
     label: 'percore net',
-    command: (port) => nodeScript(`${baselines}percore-net-hello.mjs`, String(port)),
+    command: (port, _workers, _files, node) => nodeScript(node, `${baselines}percore-net-hello.mjs`, String(port)),
     unavailable: () => null,
     singleProcess: true,
     percoreDist: true,
@@ -141,7 +164,7 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'percore-uws-1',
     label: 'percore uws',
-    command: (port) => nodeScript(`${baselines}percore-uws-hello.mjs`, String(port)),
+    command: (port, _workers, _files, node) => nodeScript(node, `${baselines}percore-uws-hello.mjs`, String(port)),
     unavailable: uwsMissing,
     http11Only: UWS_HTTP10,
     singleProcess: true,
@@ -150,7 +173,7 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'percore-uws-1-headers',
     label: 'percore uws, reading every header',
-    command: (port) => nodeScript(`${baselines}percore-uws-hello.mjs`, String(port), 'headers'),
+    command: (port, _workers, _files, node) => nodeScript(node, `${baselines}percore-uws-hello.mjs`, String(port), 'headers'),
     unavailable: uwsMissing,
     http11Only: UWS_HTTP10,
     singleProcess: true,
@@ -159,7 +182,7 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'raw-uws-1',
     label: 'raw uWebSockets.js',
-    command: (port) => nodeScript(`${baselines}raw-uws-hello.mjs`, String(port), '1'),
+    command: (port, _workers, _files, node) => nodeScript(node, `${baselines}raw-uws-hello.mjs`, String(port), '1'),
     unavailable: uwsMissing,
     http11Only: UWS_HTTP10,
     singleProcess: true,
@@ -184,7 +207,7 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'sirv',
     label: 'sirv 3.0.2 on node:http',
-    command: (port, _workers, files) => nodeScript(`${baselines}sirv-static.mjs`, String(port), rootOf(files).root),
+    command: (port, _workers, files, node) => nodeScript(node, `${baselines}sirv-static.mjs`, String(port), rootOf(files).root),
     unavailable: () => null,
     singleProcess: true,
     servesFiles: true,
@@ -192,7 +215,7 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'node-stat-static',
     label: 'node:http, stat + createReadStream',
-    command: (port, _workers, files) => nodeScript(`${baselines}node-stat-static.mjs`, String(port), rootOf(files).root),
+    command: (port, _workers, files, node) => nodeScript(node, `${baselines}node-stat-static.mjs`, String(port), rootOf(files).root),
     unavailable: () => null,
     singleProcess: true,
     servesFiles: true,
@@ -200,7 +223,7 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'percore-net-static',
     label: 'percore net serveStatic',
-    command: (port, _workers, files) => nodeScript(`${baselines}percore-static.mjs`, String(port), rootOf(files).root, 'net'),
+    command: (port, _workers, files, node) => nodeScript(node, `${baselines}percore-static.mjs`, String(port), rootOf(files).root, 'net'),
     unavailable: () => null,
     singleProcess: true,
     servesFiles: true,
@@ -209,7 +232,7 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'percore-uws-static',
     label: 'percore uws serveStatic',
-    command: (port, _workers, files) => nodeScript(`${baselines}percore-static.mjs`, String(port), rootOf(files).root, 'uws'),
+    command: (port, _workers, files, node) => nodeScript(node, `${baselines}percore-static.mjs`, String(port), rootOf(files).root, 'uws'),
     unavailable: uwsMissing,
     http11Only: UWS_HTTP10,
     singleProcess: true,
@@ -220,7 +243,7 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'percore-net-router',
     label: 'percore net, hello through a Router',
-    command: (port) => nodeScript(`${baselines}percore-router-hello.mjs`, String(port), 'net'),
+    command: (port, _workers, _files, node) => nodeScript(node, `${baselines}percore-router-hello.mjs`, String(port), 'net'),
     unavailable: () => null,
     singleProcess: true,
     percoreDist: true,
@@ -228,16 +251,23 @@ export const SERVERS: ServerSpec[] = [
   {
     id: 'percore-uws-router',
     label: 'percore uws, hello through a Router',
-    command: (port) => nodeScript(`${baselines}percore-router-hello.mjs`, String(port), 'uws'),
+    command: (port, _workers, _files, node) => nodeScript(node, `${baselines}percore-router-hello.mjs`, String(port), 'uws'),
     unavailable: uwsMissing,
     http11Only: UWS_HTTP10,
     singleProcess: true,
     percoreDist: true,
   },
   {
+    id: 'nginx-1',
+    label: 'nginx, 1 worker',
+    command: (port) => nginxHelloCommand(scratch(), port, 1),
+    unavailable: nginxMissing,
+    singleProcess: true,
+  },
+  {
     id: 'raw-net',
     label: 'raw node:net, no parsing',
-    command: (port) => nodeScript(`${baselines}raw-net-hello.mjs`, String(port)),
+    command: (port, _workers, _files, node) => nodeScript(node, `${baselines}raw-net-hello.mjs`, String(port)),
     unavailable: () => null,
     singleProcess: true,
   },
@@ -263,8 +293,8 @@ export function findServer(name: string): ServerSpec | null {
     id: name,
     label: `${spec.label} [${dist}]`,
     env: { ...spec.env, PERCORE_DIST: dist },
-    unavailable: () =>
-      existsSync(`${dist.replace(/\/$/, '')}/index.js`) ? spec.unavailable() : `no percore build in ${dist} (no index.js there)`,
+    unavailable: (node) =>
+      existsSync(`${dist.replace(/\/$/, '')}/index.js`) ? spec.unavailable(node) : `no percore build in ${dist} (no index.js there)`,
   };
 }
 
@@ -289,8 +319,8 @@ export function extraServer(definition: string): ServerSpec | null {
 }
 
 /** The command line to spawn, with the port and workers, pinned to `cpus` with taskset when given. */
-export function launchCommand(spec: ServerSpec, port: number, workers: number, cpus?: string, files?: FileSet): string[] {
-  const command = spec.command(port, workers, files);
+export function launchCommand(spec: ServerSpec, port: number, workers: number, cpus?: string, files?: FileSet, node?: string): string[] {
+  const command = spec.command(port, workers, files, node);
   return cpus === undefined ? command : ['taskset', '-c', cpus, ...command];
 }
 
@@ -315,6 +345,8 @@ export function stopAllServers(): void {
     }
   }
   running.clear();
+  if (scratchDir !== undefined) rmSync(scratchDir, { recursive: true, force: true });
+  scratchDir = undefined;
 }
 
 /** A free loopback port, as the system picks it. */
@@ -333,9 +365,9 @@ export function freePort(): Promise<number> {
  * Starts a server in its own process group (on `cpus`, if given) and waits until it answers (at
  * most 20 s): any HTTP answer at / will do, since a file server may have nothing there.
  */
-export async function startServer(spec: ServerSpec, workers: number, cpus?: string, files?: FileSet): Promise<RunningServer> {
+export async function startServer(spec: ServerSpec, workers: number, cpus?: string, files?: FileSet, node?: string): Promise<RunningServer> {
   const port = await freePort();
-  const [command, ...args] = launchCommand(spec, port, workers, cpus, files);
+  const [command, ...args] = launchCommand(spec, port, workers, cpus, files, node);
   let stderr = '';
   const env = { ...process.env, PORT: String(port), ...spec.env };
   const child = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env });

@@ -76,10 +76,10 @@ describe('pnpm bench --quick (pipeline, not speed)', function () {
 
   it('refuses unknown servers and bad numbers with usage and exit code 2', async () => {
     for (const args of [
-      ['--only', 'nginx'],
+      ['--only', 'apache'],
       ['--rounds', '0'],
       ['--bogus'],
-      ['compare', '--servers', 'nginx'],
+      ['compare', '--servers', 'apache'],
       ['compare', '--pin', '--client-cpus', '0'],
     ]) {
       const failure = await run(process.execPath, [main, ...args]).then(
