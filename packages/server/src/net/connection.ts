@@ -386,7 +386,10 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
    */
   private settle(): void {
     if (this.peerEnded) this.halfClose();
-    else if (this.parser.idle) this.arm(Wait.Idle);
+    else if (this.parser.idle) {
+      this.parser.releaseMessage();
+      this.arm(Wait.Idle);
+    }
     // A partial head: its timer runs from its first byte and is not reset by later ones.
     else if (this.wait !== Wait.Head) this.arm(Wait.Head);
   }
@@ -440,6 +443,9 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     const response = this.response;
     this.endExchange(ReadState.Closed);
     this.held = null;
+    // Between exchanges there is no one to tell: no error is made (a stack capture per closed
+    // connection was 3% of the CPU of `ab -c25`).
+    if (request === null && response === null && this.observed === null) return;
     const error = new PercoreError('PERCORE_ERR_ABORTED', why, { cause });
     if (this.observed !== null) this.settleObserved(false, response?.headersSent ? response.status : 0, error);
     response?.abort();

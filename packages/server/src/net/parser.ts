@@ -66,6 +66,11 @@ const enum State {
   Dead,
 }
 
+/** The line buffer before any line has been split across reads: shared, never written. */
+const NO_LINE = Buffer.alloc(0);
+/** The fields before the first message: shared, never written (each message gets its own array). */
+const NO_FIELDS: RawFields = [];
+
 /** A chunk-size line longer than this (with extensions) is refused. */
 const MAX_CHUNK_LINE = 4096;
 
@@ -82,7 +87,7 @@ export class RequestParser {
    * [buffer, nameStart, nameEnd, valueStart, valueEnd, ...]. Strings are made only when a
    * handler asks (`fieldStrings`): the hello path never pays for them.
    */
-  fields: RawFields = [];
+  fields: RawFields = NO_FIELDS;
   trailers: string[] | null = null;
   keepAlive = true;
   chunked = false;
@@ -125,7 +130,7 @@ export class RequestParser {
   /** The kept bytes end in a CR whose LF has not arrived yet. */
   private partialEndsWithCR = false;
   // The last complete line: lineBuf[lineStart, lineEnd), CRLF excluded.
-  private lineBuf: Buffer = Buffer.alloc(0);
+  private lineBuf: Buffer = NO_LINE;
   private lineStart = 0;
   private lineEnd = 0;
 
@@ -133,6 +138,16 @@ export class RequestParser {
     private readonly limits: HttpLimits,
     private readonly sink: ParserSink,
   ) {}
+
+  /**
+   * Lets go of the last message's head (its fields, and the read buffers they point into), so an
+   * idle keep-alive connection holds no request bytes. Only between messages, when nothing reads them.
+   */
+  releaseMessage(): void {
+    this.fields = NO_FIELDS;
+    this.trailers = null;
+    this.lineBuf = NO_LINE;
+  }
 
   /** Whether the parser is between messages (nothing of a next request received yet). */
   get idle(): boolean {
