@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import { PercoreError } from '../errors.js';
 import type { Scheduler } from './scheduler.js';
 import type { Task, TaskFactory } from './task.js';
+import { LinkedSet, type LinkedEntry } from './linked-set.js';
 import {
   createPlainServer,
   createSecureServer,
@@ -56,7 +57,7 @@ export class Listener {
   readonly server: Server;
   /** Whether connections come over TLS. */
   readonly secure: boolean;
-  private readonly tasks = new Set<Task>();
+  private readonly tasks = new LinkedSet<Task>();
   private readonly maxConnections: number;
   private readonly factory: TaskFactory;
   private readonly refuse: (socket: Socket) => void;
@@ -65,7 +66,7 @@ export class Listener {
   private readonly tls: TlsTransport | null;
   private tlsErrors = 0;
   /** Under TLS, every TCP connection, so that close() can drop those still in their handshake. */
-  private readonly rawSockets = new Set<Socket>();
+  private readonly rawSockets = new LinkedSet<Socket>();
   private closing: Promise<void> | null = null;
   /** Set once the listening socket is closing; settles when net.Server reports it closed. */
   private stopped: Promise<void> | null = null;
@@ -164,8 +165,10 @@ export class Listener {
   }
 
   private trackRaw(socket: Socket): void {
-    this.rawSockets.add(socket);
-    socket.once('close', () => this.rawSockets.delete(socket));
+    const tracked = socket as TrackedSocket;
+    tracked[kRawEntry] = this.rawSockets.add(socket);
+    tracked[kListener] = this;
+    socket.on('close', onRawSocketClose);
   }
 
   /** A handshake that failed or timed out: counted; logged the first time only, so a scanner cannot flood the log. */
@@ -189,12 +192,37 @@ export class Listener {
     }
     this.accepted++;
     const task = factory({ scheduler: this.scheduler, socket });
-    this.tasks.add(task);
-    socket.once('close', () => {
-      this.tasks.delete(task);
-      if (this.tasks.size === 0) this.onEmpty?.();
-    });
+    // A shared listener and two fields on the socket: a closure with \`once\` per connection cost a
+    // wrapper, and a splice out of the socket's close listeners, on every connection.
+    const tracked = socket as TrackedSocket;
+    tracked[kTaskEntry] = this.tasks.add(task);
+    tracked[kListener] = this;
+    socket.on('close', onTrackedSocketClose);
   }
+
+  /** @internal The socket of the task in \`entry\` has closed. */
+  static forgetTask(listener: Listener, entry: LinkedEntry<Task>): void {
+    listener.tasks.delete(entry);
+    if (listener.tasks.size === 0) listener.onEmpty?.();
+  }
+
+  /** @internal A TLS connection's TCP socket has closed. */
+  static forgetRaw(listener: Listener, entry: LinkedEntry<Socket>): void {
+    listener.rawSockets.delete(entry);
+  }
+}
+
+const kListener = Symbol('percore.listener');
+const kTaskEntry = Symbol('percore.listenerTask');
+const kRawEntry = Symbol('percore.listenerRawSocket');
+type TrackedSocket = Socket & { [kListener]: Listener; [kTaskEntry]: LinkedEntry<Task>; [kRawEntry]: LinkedEntry<Socket> };
+
+function onTrackedSocketClose(this: TrackedSocket): void {
+  Listener.forgetTask(this[kListener], this[kTaskEntry]);
+}
+
+function onRawSocketClose(this: TrackedSocket): void {
+  Listener.forgetRaw(this[kListener], this[kRawEntry]);
 }
 
 function destroySocket(socket: Socket): void {

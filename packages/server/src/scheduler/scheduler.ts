@@ -1,5 +1,6 @@
 import { PercoreError } from '../errors.js';
 import { TimerWheel } from './timer-wheel.js';
+import { LinkedSet, type LinkedEntry } from './linked-set.js';
 import type { Task, TaskChild, TaskContext } from './task.js';
 import { connect, type ConnectAddress, type ConnectOptions } from './connect.js';
 import { stderrLogger } from '../logging/default-logger.js';
@@ -41,7 +42,7 @@ export interface SchedulerStats {
 export class Scheduler {
   readonly timers: TimerWheel;
   readonly logger: Logger;
-  private readonly tasks = new Set<Task>();
+  private readonly tasks = new LinkedSet<Task>();
   /** Outbound connections being made (`connect`); `closeAll` abandons them. */
   private readonly connecting = new Set<TaskChild>();
   private deferred: Array<() => void> = [];
@@ -121,15 +122,16 @@ export class Scheduler {
   }
 
   /** @internal Called by a task when it opens. */
-  adopt(task: Task): void {
-    this.tasks.add(task);
+  adopt(task: Task): LinkedEntry<Task> {
+    const entry = this.tasks.add(task);
     this.opened++;
     if (this.tasks.size > this.peak) this.peak = this.tasks.size;
+    return entry;
   }
 
-  /** @internal Called by a task once its socket has closed. */
-  release(task: Task): void {
-    if (!this.tasks.delete(task)) return;
+  /** @internal Called by a task once its socket has closed, with the entry `adopt` gave it. */
+  release(task: Task, entry: LinkedEntry<Task>): void {
+    if (!this.tasks.delete(entry)) return;
     this.closed++;
     this.closedBytesIn += task.bytesRead;
     this.closedBytesOut += task.bytesWritten;

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Scheduler } from './scheduler.js';
 import { Timer, type TimerTarget } from './timer-wheel.js';
+import type { LinkedEntry } from './linked-set.js';
 import { PercoreError } from '../errors.js';
 
 /** Why a task closed. The first reason given wins. */
@@ -92,8 +93,12 @@ export abstract class Task implements TimerTarget {
   private readonly parentTask: Task | null;
   private children: Set<TaskChild> | null = null;
   private readonly timer = new Timer(this);
+  /** Its place among the scheduler's live tasks. */
+  private readonly entry: LinkedEntry<Task>;
   private phase = Phase.Open;
   private pausedBy = 0;
+  /** Whether `onSocketDrain` is on the socket (added at the first refused write). */
+  private drainListened = false;
   private closeReason: CloseReason | null = null;
   private closeError: unknown = undefined;
   private successor: Task | null = null;
@@ -110,12 +115,12 @@ export abstract class Task implements TimerTarget {
     this.parentTask = context.parent ?? null;
     (this.socket as TaskSocket)[kTask] = this;
     // Shared listeners with the socket as `this`: no closures per connection.
+    // 'drain' is listened for only once a write has been refused (pauseFor): most connections never fill their buffer.
     this.socket.on('data', onSocketData);
-    this.socket.on('drain', onSocketDrain);
     this.socket.on('end', onSocketEnd);
     this.socket.on('error', onSocketError);
     this.socket.on('close', onSocketClose);
-    this.scheduler.adopt(this);
+    this.entry = this.scheduler.adopt(this);
     if (this.parentTask !== null) this.parentTask.current.addChild(this);
   }
 
@@ -183,7 +188,7 @@ export abstract class Task implements TimerTarget {
     this.phase = Phase.HandedOver;
     this.closeReason = 'handed-over';
     this.scheduler.timers.cancel(this.timer);
-    this.scheduler.release(this);
+    this.scheduler.release(this, this.entry);
     removeSocketListeners(socket);
     this.pausedBy = 0;
     try {
@@ -354,6 +359,10 @@ export abstract class Task implements TimerTarget {
 
   private pauseFor(bit: number): void {
     if (this.phase === Phase.HandedOver) return;
+    if (bit === PAUSED_BY_WRITE && !this.drainListened) {
+      this.drainListened = true;
+      this.socket.on('drain', onSocketDrain);
+    }
     if (this.pausedBy === 0) this.socket.pause();
     this.pausedBy |= bit;
   }
@@ -409,7 +418,7 @@ export abstract class Task implements TimerTarget {
   static handleClose(task: Task): void {
     task.phase = Phase.Closed;
     task.scheduler.timers.cancel(task.timer);
-    task.scheduler.release(task);
+    task.scheduler.release(task, task.entry);
     task.closeChildren();
     task.parent?.removeChild(task);
     task.closeReason ??= 'peer-closed';
