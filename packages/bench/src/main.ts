@@ -53,6 +53,12 @@ if (soakArgs[0] === 'websocket') {
   process.exit(await websocketMain(soakArgs.slice(1), `pnpm bench ${soakArgs.map(shellWord).join(' ')}`));
 }
 
+// `pnpm bench idle`: memory per idle keep-alive HTTP connection, per server (idle/main.ts).
+if (soakArgs[0] === 'idle') {
+  const { idleMain } = await import('./idle/main.js');
+  process.exit(await idleMain(soakArgs.slice(1), `pnpm bench ${soakArgs.map(shellWord).join(' ')}`));
+}
+
 let parsed: Parsed;
 try {
   parsed = parseCli(process.argv.slice(2));
