@@ -4,6 +4,7 @@ import { extraServer, findServer, SERVERS, TABLE_SERVERS, type ServerSpec } from
 import type { BenchOptions } from './runner.js';
 import { ROWS } from './tools.js';
 import { BENCH_FILES } from './files.js';
+import { parseNodeLines } from './node-lines.js';
 
 const FILE_SERVERS = SERVERS.filter((s) => s.servesFiles)
   .map((s) => s.id)
@@ -28,6 +29,8 @@ export interface BenchCommand extends Pick<
   | 'status'
 > {
   mode: Mode;
+  /** --node: the Node lines (majors, or `current`) every Node server runs on; absent: the bench's own Node only. */
+  nodeLines?: string[];
   /** taskset CPU lists for the servers and for the load generators (this process and its tools). */
   serverCpus?: string;
   clientCpus?: string;
@@ -54,6 +57,7 @@ export const OPTIONS = {
   'extra-server': { type: 'string', multiple: true },
   path: { type: 'string' },
   status: { type: 'string' },
+  node: { type: 'string' },
   pin: { type: 'boolean' },
   'server-cpus': { type: 'string' },
   'client-cpus': { type: 'string' },
@@ -93,6 +97,7 @@ ${wrap(`--tools <list>          rows, or tools for all their rows: ${ROWS.map((r
   --status <code>         the status the path must answer (default 200; checked once before the
                           load); with a non-2xx status every response counts, e.g. --status 404
                           for a missing path (ab and wrk only)
+${wrap(`--node <lines>          run every Node server once on each Node line, e.g. 22,24,26 (majors; current is the bench's own Node): a major missing from ~/.cache/percore-bench/node is installed there first from the npm registry's node package (its newest release), then reused. nginx, Tornado and --extra-server commands run once. The report has a table per line, ratios within the line, and percore net over raw node:net per line when both run. Default: the bench's own Node only`)}
   --rounds <n>            interleaved rounds; cells show the median (default 3)
   --duration <s>          seconds per cell (default 5)
   --connections <n>       concurrent connections (default 25)
@@ -183,14 +188,19 @@ export function parseCli(argv: string[], cores = availableParallelism()): Parsed
   if (servers.length === 0) throw new UsageError('no servers to run');
 
   const toolList = values.tools ?? (mode === 'compare' ? COMPARE_TOOLS : undefined);
+  // A row named twice (ab, then ab-k) runs once, where it is first named.
   const rows =
     toolList === undefined
       ? [...ROWS]
-      : listOf(toolList).flatMap((name) => {
-          const matches = ROWS.filter((row) => row.id === name || row.tool === name);
-          if (matches.length === 0) throw new UsageError(`unknown tool or row "${name}"`);
-          return matches;
-        });
+      : [
+          ...new Set(
+            listOf(toolList).flatMap((name) => {
+              const matches = ROWS.filter((row) => row.id === name || row.tool === name);
+              if (matches.length === 0) throw new UsageError(`unknown tool or row "${name}"`);
+              return matches;
+            }),
+          ),
+        ];
 
   let serverCpus = cpuList(values['server-cpus'], '--server-cpus');
   let clientCpus = cpuList(values['client-cpus'], '--client-cpus');
@@ -207,11 +217,18 @@ export function parseCli(argv: string[], cores = availableParallelism()): Parsed
   if (status !== undefined && !(Number.isInteger(status) && status >= 100 && status <= 599)) {
     throw new UsageError(`--status takes an HTTP status code (100-599), got "${values.status}"`);
   }
+  let nodeLines: string[] | undefined;
+  try {
+    nodeLines = values.node === undefined ? undefined : parseNodeLines(values.node);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const requests = positive(values.requests, '--requests');
   const requestsClose = positive(values['requests-close'], '--requests-close');
   return {
     command: {
       mode,
+      ...(nodeLines !== undefined ? { nodeLines } : {}),
       servers,
       rows,
       rounds: Math.round(positive(values.rounds, '--rounds', quick ? 1 : 3)),

@@ -1,4 +1,5 @@
-import { formatRatio, formatRps, SATURATION_MARK, summarize } from './report.js';
+import { lineViews, nodeVersions } from './line-views.js';
+import { formatRatio, formatRps, lineSummaryTable, SATURATION_MARK, summarize } from './report.js';
 import type { BenchRun } from './types.js';
 
 /** A table cell must not contain '|' or a line break. */
@@ -14,9 +15,10 @@ function percent(share: number | null): string {
  * `pnpm bench compare`'s table: a row per tool, a column per server; each cell the median req/s
  * (min-max over the rounds), the server's CPU share (100% = one core, all its processes) and
  * the ratio to the first server. A server well under 100% per core it has waited for the client.
+ * With --node, a table per Node line (ratios to the first server on that line), then percore net
+ * over raw node:net per line when the run has both.
  */
 export function renderComparison(run: BenchRun): string {
-  const summary = summarize(run);
   const m = run.machine;
   const load = [`${run.connections} connections`, `${run.durationSeconds} s per cell`];
   if (run.requests?.keepAlive !== undefined) load.push(`ab -k -n ${run.requests.keepAlive}`);
@@ -26,13 +28,25 @@ export function renderComparison(run: BenchRun): string {
     : ' Not pinned.';
   if (run.path !== undefined) load.push(`GET ${run.path}`);
   if (run.status !== undefined) load.push(`every response counted (each a ${run.status}, checked first)`);
+  const views = lineViews(run);
+  const node = views.length === 0 ? `Node ${m.node}` : `Node ${nodeVersions(run).join(', ')} (servers; the bench on ${m.node})`;
+  const sameLine = views.length === 0 ? '' : ' on the same Node line';
   const lines = [
-    `Node ${m.node}, ${m.cpuModel}, ${m.cores} cores, ${run.date.slice(0, 10)}. ${run.rounds} rounds, interleaved; ${load.join(', ')}.${pinned}`,
-    `Cells: median req/s (min-max), server CPU (100% = one core), ratio to ${run.servers[0]?.label ?? 'the first server'}.`,
-    '',
-    `| tool | ${run.servers.map((s) => cellText(s.label)).join(' | ')} |`,
-    `|---|${run.servers.map(() => '---').join('|')}|`,
+    `${node}, ${m.cpuModel}, ${m.cores} cores, ${run.date.slice(0, 10)}. ${run.rounds} rounds, interleaved; ${load.join(', ')}.${pinned}`,
+    `Cells: median req/s (min-max), server CPU (100% = one core), ratio to ${run.servers[0]?.label ?? 'the first server'}${sameLine}.`,
   ];
+  if (views.length === 0) lines.push('', ...comparisonTable(run));
+  else for (const { line, run: view } of views) lines.push('', `### Node ${line.version}`, '', ...comparisonTable(view));
+  const summaryTable = lineSummaryTable(run);
+  if (summaryTable.length > 0) lines.push('', ...summaryTable);
+  lines.push('', `Command: \`${run.command}\``);
+  return lines.join('\n');
+}
+
+/** One table, its saturation note and its per-round ratios, against the run's first server. */
+function comparisonTable(run: BenchRun): string[] {
+  const summary = summarize(run);
+  const lines = [`| tool | ${run.servers.map((s) => cellText(s.label)).join(' | ')} |`, `|---|${run.servers.map(() => '---').join('|')}|`];
   let saturated = false;
   for (const { row, cells } of summary.rows) {
     const texts = cells.map((cell, index) => {
@@ -56,8 +70,7 @@ export function renderComparison(run: BenchRun): string {
       lines.push(`- ${cellText(row)}, ${cellText(server)}: ${ratios.map((r) => (r === null ? 'n/a' : r.toFixed(3))).join(', ')}`);
     }
   }
-  lines.push('', `Command: \`${run.command}\``);
-  return lines.join('\n');
+  return lines;
 }
 
 export interface RoundRatios {

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseCli, usage, UsageError, type Parsed } from './cli.js';
 import { renderComparison } from './compare-report.js';
+import { resolveNodeLine, type NodeLine } from './node-lines.js';
 import { renderJson, renderMarkdown } from './report.js';
 import { runBench } from './runner.js';
 import { stopAllServers } from './servers.js';
@@ -99,6 +100,24 @@ process.on('SIGTERM', () => {
   process.exit(143);
 });
 
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+// --node: each line's binary (a line not in the cache yet is installed with npm first; progress says so).
+let nodeLines: NodeLine[] | undefined;
+if (options.nodeLines !== undefined) {
+  nodeLines = [];
+  for (const line of options.nodeLines) {
+    progress(`Node ${line}: resolving`);
+    try {
+      const resolved = await resolveNodeLine(line, progress);
+      progress(`Node ${line}: ${resolved.version} (${resolved.execPath})`);
+      nodeLines.push(resolved);
+    } catch (error) {
+      console.error(`percore-bench: Node ${line}: ${(error as Error).message}`);
+      process.exit(1);
+    }
+  }
+}
+
 const pinned = options.serverCpus !== undefined || options.clientCpus !== undefined;
 const run = await runBench({
   servers: options.servers,
@@ -117,7 +136,8 @@ const run = await runBench({
   path: options.path,
   status: options.status,
   ...(pinned ? { pinning: { server: options.serverCpus, client: options.clientCpus } } : {}),
-  progress: (line) => process.stderr.write(`${line}\n`),
+  ...(nodeLines !== undefined ? { nodeLines } : {}),
+  progress,
 });
 
 if (options.json) writeFileSync(options.json, renderJson(run));

@@ -1,3 +1,4 @@
+import { columnLabel, lineViews, nodeVersions, percoreOverRawNet } from './line-views.js';
 import type { BenchRun, Measurement, RowInfo, ServerInfo } from './types.js';
 import { median, spread, type Spread } from './stats.js';
 
@@ -100,52 +101,94 @@ function cellText(text: string): string {
     .replace(/\s*\n\s*/g, ' ');
 }
 
-export function renderMarkdown(run: BenchRun): string {
+/** What the tables of one report share: footnotes numbered across them all, and whether any client saturated. */
+interface Notes {
+  footnotes: string[];
+  anySaturated: boolean;
+}
+
+function footnoteFor(notes: Notes, reason: string): number {
+  const i = notes.footnotes.indexOf(reason);
+  return i >= 0 ? i + 1 : notes.footnotes.push(reason);
+}
+
+/** The table's lines: a column per server, a row per row, ratios to run.baseline. */
+function markdownTable(run: BenchRun, notes: Notes): string[] {
   const summary = summarize(run);
-  const m = run.machine;
-  const baseLabel = run.servers.find((s) => s.id === run.baseline)?.label ?? run.baseline;
-  const tools = Object.entries(m.tools)
-    .map(([name, version]) => `${name} ${version}`)
-    .join(', ');
-
-  // One footnote per distinct reason, numbered in table order.
-  const footnotes: string[] = [];
-  const footnoteFor = (reason: string): number => {
-    const i = footnotes.indexOf(reason);
-    return i >= 0 ? i + 1 : footnotes.push(reason);
-  };
-  let anySaturated = false;
-
   const header = ['', ...summary.servers.map((s) => cellText(s.label))];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const { row, cells } of summary.rows) {
     const texts = cells.map((c) => {
-      if (c.requestsPerSecond === null) return `n/a${footnoteMark(footnoteFor(c.reason ?? 'no result'))}`;
+      if (c.requestsPerSecond === null) return `n/a${footnoteMark(footnoteFor(notes, c.reason ?? 'no result'))}`;
       let text = formatRps(c.requestsPerSecond);
       if (c.server !== run.baseline && c.ratio !== null) text += ` (${formatRatio(c.ratio)})`;
       if (c.clientSaturated) {
         text += SATURATION_MARK;
-        anySaturated = true;
+        notes.anySaturated = true;
       }
       if (c.failedRounds > 0) {
-        text += footnoteMark(footnoteFor(`${c.failedRounds} of ${c.failedRounds + c.measuredRounds} rounds without a result: ${c.reason}`));
+        text += footnoteMark(
+          footnoteFor(notes, `${c.failedRounds} of ${c.failedRounds + c.measuredRounds} rounds without a result: ${c.reason}`),
+        );
       }
       return text;
     });
     lines.push(`| ${[cellText(row.label), ...texts].join(' | ')} |`);
   }
+  return lines;
+}
 
-  const widest = summary.rows
+/** With --node: percore net over raw node:net per line and row, when the run has both. */
+export function lineSummaryTable(run: BenchRun): string[] {
+  const summary = percoreOverRawNet(run);
+  if (summary === null) return [];
+  return [
+    `${summary.percore} over ${summary.rawNet}: the ratio of their median req/s on the same Node line.`,
+    '',
+    `| Node | ${run.rows.map((r) => cellText(r.label)).join(' | ')} |`,
+    `| --- |${run.rows.map(() => ' ---: ').join('|')}|`,
+    ...summary.lines.map(
+      ({ line, ratios }) => `| ${line.version} | ${ratios.map((r) => (r === null ? 'n/a' : formatRatio(r))).join(' | ')} |`,
+    ),
+  ];
+}
+
+export function renderMarkdown(run: BenchRun): string {
+  const m = run.machine;
+  const tools = Object.entries(m.tools)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', ');
+  const notes: Notes = { footnotes: [], anySaturated: false };
+  const views = lineViews(run);
+  let tables: string[];
+  let ratioNote: string;
+  if (views.length === 0) {
+    tables = [...markdownTable(run, notes), ''];
+    ratioNote = `in brackets, the ratio to ${run.servers.find((s) => s.id === run.baseline)?.label ?? run.baseline}`;
+  } else {
+    tables = views.flatMap(({ line, run: view }) => [`### Node ${line.version}`, '', ...markdownTable(view, notes), '']);
+    const summaryTable = lineSummaryTable(run);
+    if (summaryTable.length > 0) tables.push('### percore net against raw node:net, per Node line', '', ...summaryTable, '');
+    const base = run.servers.find((s) => (s.base ?? s.id) === run.baseline)?.label ?? run.baseline;
+    ratioNote = `one table per Node line; in brackets, the ratio to ${base} on the same line`;
+  }
+
+  const summaries = views.length === 0 ? [summarize(run)] : views.map((v) => summarize(v.run));
+  const widest = summaries
+    .flatMap((s) => s.rows)
     .flatMap((r) => r.cells.map((c) => ({ row: r.row.label, c })))
     .filter((x) => x.c.spread !== null && x.c.measuredRounds > 1)
     .sort((a, b) => b.c.spread!.relative - a.c.spread!.relative)[0];
-  const serverLabel = (id: string): string => run.servers.find((s) => s.id === id)?.label ?? id;
+  const serverLabel = (id: string): string => {
+    const server = run.servers.find((s) => s.id === id);
+    return server === undefined ? id : columnLabel(run, server);
+  };
 
   const out = [
     `# percore benchmark: requests per second`,
     '',
     `- CPU: ${m.cpuModel}, ${m.cores} cores (${m.os})`,
-    `- Node: ${m.node}`,
+    `- Node: ${run.nodeLines === undefined ? m.node : `servers on ${nodeVersions(run).join(', ')} (--node); the bench on ${m.node}`}`,
     `- Tools: ${tools || 'none recorded'}`,
     `- Date: ${run.date}`,
     `- Host: ${run.host}`,
@@ -157,15 +200,14 @@ export function renderMarkdown(run: BenchRun): string {
     run.command,
     '```',
     '',
-    `Requests per second with a 2xx answer; in brackets, the ratio to ${baseLabel}.`,
+    `Requests per second with a 2xx answer; ${ratioNote}.`,
     '',
-    ...lines,
-    '',
+    ...tables,
   ];
-  if (footnotes.length) {
-    out.push(...footnotes.map((text, i) => `${footnoteMark(i + 1)} ${text}`.trimEnd() + '  '), '');
+  if (notes.footnotes.length) {
+    out.push(...notes.footnotes.map((text, i) => `${footnoteMark(i + 1)} ${text}`.trimEnd() + '  '), '');
   }
-  if (anySaturated) {
+  if (notes.anySaturated) {
     out.push(
       `${SATURATION_MARK} The load generator used ${CLIENT_SATURATION_CPU} of a core or more: the figure is bound by the client, and the server may do more.`,
       '',

@@ -2,6 +2,8 @@ import { hostname, availableParallelism, cpus, release, platform } from 'node:os
 import autocannon from 'autocannon';
 import { treeCpuSeconds } from './cpu.js';
 import { makeFileSet, type FileSet } from './files.js';
+import { nodeColumns, type NodeColumn } from './node-columns.js';
+import type { NodeLine } from './node-lines.js';
 import { startServer, stopAllServers, type RunningServer, type ServerSpec } from './servers.js';
 import { toolMissing, toolVersions, type RowSpec } from './tools.js';
 import type { BenchRun, Measurement } from './types.js';
@@ -28,6 +30,8 @@ export interface BenchOptions {
   path?: string;
   /** The status the path must answer with (default 200); any other makes the server's cells n/a. */
   status?: number;
+  /** --node: every Node server runs once on each of these lines; ratios are taken within a line. */
+  nodeLines?: NodeLine[];
   /** One line of progress at a time. */
   progress: (line: string) => void;
 }
@@ -38,7 +42,20 @@ export interface BenchOptions {
  * machine), and returns every measurement. Cells that cannot run get a reason instead.
  */
 export async function runBench(options: BenchOptions): Promise<BenchRun> {
-  const { servers, rows, rounds, durationSeconds, connections, workers } = options;
+  const { rows, rounds, durationSeconds, connections, workers } = options;
+  let columns: NodeColumn[];
+  try {
+    columns = nodeColumns(options.servers, options.nodeLines);
+  } finally {
+    // Probing which servers run Node may have written nginx configs into the scratch dir.
+    stopAllServers();
+  }
+  const servers = columns.map((column) => column.spec);
+  const lineOf = new Map(columns.map((column) => [column.spec.id, column.line]));
+  const shownLabel = (spec: ServerSpec) => {
+    const line = lineOf.get(spec.id);
+    return line === undefined ? spec.label : `${spec.label} on Node ${line.version}`;
+  };
   const run: BenchRun = {
     date: new Date().toISOString(),
     host: hostname(),
@@ -54,9 +71,16 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
     durationSeconds,
     connections,
     workers,
-    servers: servers.map((spec) => ({ id: spec.id, label: labelOf(spec, workers) })),
+    servers: columns.map(({ spec, base, line }) => ({
+      id: spec.id,
+      label: labelOf(spec, workers),
+      ...(line !== undefined ? { node: line.line, base: base.id } : {}),
+    })),
     rows: rows.map((row) => ({ id: row.id, label: row.label(connections) })),
     baseline: options.baseline ?? 'node-http',
+    ...(options.nodeLines !== undefined && options.nodeLines.length > 0
+      ? { nodeLines: options.nodeLines.map(({ line, version, execPath }) => ({ line, version, execPath })) }
+      : {}),
     ...(options.requests !== undefined || options.requestsClose !== undefined
       ? { requests: { keepAlive: options.requests, close: options.requestsClose } }
       : {}),
@@ -79,7 +103,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
       const reason = spec.unavailable();
       if (reason !== null) {
         unavailable.set(spec.id, reason);
-        options.progress(`skipping ${spec.label}: ${reason}`);
+        options.progress(`skipping ${shownLabel(spec)}: ${reason}`);
         continue;
       }
       try {
@@ -90,13 +114,13 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         if (answered !== status) {
           const reason = `answered ${answered} at ${options.path ?? '/'}, expected ${status}`;
           unavailable.set(spec.id, reason);
-          options.progress(`skipping ${spec.label}: ${reason}`);
+          options.progress(`skipping ${shownLabel(spec)}: ${reason}`);
           continue;
         }
         if (options.warmupSeconds > 0) await autocannon({ url, connections, duration: options.warmupSeconds });
       } catch (error) {
         unavailable.set(spec.id, (error as Error).message);
-        options.progress(`skipping ${spec.label}: ${(error as Error).message}`);
+        options.progress(`skipping ${shownLabel(spec)}: ${(error as Error).message}`);
       }
     }
 
@@ -109,6 +133,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
         const order = round % 2 === 1 ? servers : [...servers].reverse();
         for (const spec of order) {
           done++;
+          const line = lineOf.get(spec.id);
+          const onLine = line === undefined ? {} : { node: line.line };
           const reason =
             unavailable.get(spec.id) ??
             toolMissing(row.tool) ??
@@ -120,6 +146,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
               server: spec.id,
               row: row.id,
               round,
+              ...onLine,
               result: null,
               skipped: reason ?? 'not started',
               serverCpu: 0,
@@ -127,13 +154,13 @@ export async function runBench(options: BenchOptions): Promise<BenchRun> {
             });
             continue;
           }
-          const measurement = await measure(server, row, round, { ...options, anyStatus });
+          const measurement = { ...(await measure(server, row, round, { ...options, anyStatus })), ...onLine };
           run.measurements.push(measurement);
           measured++;
           measuredSeconds += durationSeconds;
           const left = Math.round((measuredSeconds / measured) * remainingRuns(cells - done, unavailable, rows, servers));
           options.progress(
-            `[${done}/${cells}] round ${round}/${rounds} | ${row.label(connections)} | ${spec.label}: ` +
+            `[${done}/${cells}] round ${round}/${rounds} | ${row.label(connections)} | ${shownLabel(spec)}: ` +
               (measurement.result
                 ? `${Math.round(measurement.result.requestsPerSecond)} req/s, server CPU ${percent(measurement.serverCpu)}, client CPU ${percent(measurement.clientCpu)}`
                 : `failed: ${measurement.skipped}`) +

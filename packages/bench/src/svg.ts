@@ -1,4 +1,5 @@
 import type { BenchRun } from './types.js';
+import { columnLabel, nodeVersions } from './line-views.js';
 import { summarize } from './report.js';
 
 /** One colour per server, by column (cycled if there are more servers). */
@@ -17,9 +18,13 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
-/** A self-contained grouped bar chart: one group per row, one bar per server (median req/s). */
+/**
+ * A self-contained grouped bar chart: one group per row, one bar per server (median req/s). A
+ * --node run is one chart with a bar per column (server x line), each labelled with its Node version.
+ */
 export function renderSvg(run: BenchRun): string {
-  const summary = summarize(run);
+  const summary = summarize({ ...run, servers: run.servers.map((s) => ({ ...s, label: columnLabel(run, s) })) });
+  const lines = run.nodeLines === undefined ? '' : ` · Node ${nodeVersions(run).join(', ')}`;
   const n = summary.servers.length;
   const groupW = n * BAR + GROUP_GAP;
   const width = Math.max(LEFT + summary.rows.length * groupW + 20, 640);
@@ -32,7 +37,7 @@ export function renderSvg(run: BenchRun): string {
   const parts: string[] = [];
   parts.push(
     `<text x="${LEFT}" y="28" ${FONT} font-size="18" font-weight="bold">${escapeXml('percore benchmark: requests per second (median)')}</text>`,
-    `<text x="${LEFT}" y="48" ${FONT} font-size="12" fill="#555">${escapeXml(`${run.date} · ${run.host} · ${run.machine.cpuModel} · ${run.connections} connections · ${run.rounds} rounds`)}</text>`,
+    `<text x="${LEFT}" y="48" ${FONT} font-size="12" fill="#555">${escapeXml(`${run.date} · ${run.host} · ${run.machine.cpuModel} · ${run.connections} connections · ${run.rounds} rounds${lines}`)}</text>`,
   );
 
   // Legend: a swatch and a label per server, wrapped over lines.

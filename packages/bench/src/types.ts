@@ -18,6 +18,8 @@ export interface Measurement {
   server: string;
   row: string;
   round: number;
+  /** The Node line (as in BenchRun.nodeLines) the server ran on, in a --node run; absent for a server that is not Node. */
+  node?: string;
   /** Null when the cell is not applicable or its run failed: see `skipped`. */
   result: ToolResult | null;
   /** Why there is no result, e.g. "uWebSockets.js answers HTTP/1.0 with 505". */
@@ -30,6 +32,18 @@ export interface Measurement {
 export interface ServerInfo {
   id: string;
   label: string;
+  /** In a --node run, a Node server's line (as in BenchRun.nodeLines) and the id of the server it is on that line. */
+  node?: string;
+  base?: string;
+}
+
+/** A Node line a --node run ran its Node servers on. */
+export interface NodeLineInfo {
+  /** As asked for: a major such as 24, or `current`. */
+  line: string;
+  /** e.g. v24.11.1 */
+  version: string;
+  execPath: string;
 }
 
 export interface RowInfo {
@@ -62,8 +76,13 @@ export interface BenchRun {
   /** Columns, in order. */
   servers: ServerInfo[];
   rows: RowInfo[];
-  /** The server every ratio is taken against (node:http, one process; compare: the first server). */
+  /**
+   * The server every ratio is taken against (node:http, one process; compare: the first server).
+   * In a --node run, its id without a line: each line's ratios are to that server on the same line.
+   */
   baseline: string;
+  /** --node: the lines every Node server ran on, in order (absent: all ran on machine.node). */
+  nodeLines?: NodeLineInfo[];
   /** Request counts ab used instead of the duration, when given. */
   requests?: { keepAlive?: number; close?: number };
   /** taskset CPU lists the servers and the load generators ran on, when pinned. */

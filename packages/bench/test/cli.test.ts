@@ -198,6 +198,40 @@ describe('bench command line', () => {
     });
   });
 
+  describe('--node (several Node lines in one run)', () => {
+    it('takes majors and current, in order, on the table and on compare, beside --pin', () => {
+      expect(command(['--node', '22,24,26']).nodeLines).to.deep.equal(['22', '24', '26']);
+      const c = command(['compare', '--servers', 'raw-net,percore-net-1,nginx-1', '--node', ' 26, current ', '--pin'], 2);
+      expect(c).to.include({ mode: 'compare', clientCpus: '0', serverCpus: '1' });
+      expect(c.nodeLines).to.deep.equal(['26', 'current']);
+      expect(ids(c), 'the servers as given: the runner makes a column per line').to.deep.equal(['raw-net', 'percore-net-1', 'nginx-1']);
+    });
+
+    it("is absent without the flag: one line, the bench's own Node", () => {
+      expect(command([])).not.to.have.property('nodeLines');
+      expect(command(['compare', '--pin'], 2)).not.to.have.property('nodeLines');
+    });
+
+    it('refuses what is not a major, a line given twice, and an empty list', () => {
+      expect(usageError(['--node', '22,lts'])).to.match(/--node: "lts" is not a Node major/);
+      expect(usageError(['compare', '--node', '0'])).to.match(/"0" is not a Node major/);
+      expect(usageError(['compare', '--node', 'v24'])).to.match(/"v24" is not a Node major/);
+      expect(usageError(['compare', '--node', '24.1'])).to.match(/not a Node major/);
+      expect(usageError(['--node', '24,22,24'])).to.match(/"24" is given twice/);
+      expect(usageError(['--node', 'current,current'])).to.match(/given twice/);
+      expect(usageError(['--node', ','])).to.match(/--node takes majors/);
+      expect(usageError(['--node'])).to.match(/--node/);
+    });
+  });
+
+  describe('rows', () => {
+    it('runs a row named twice once, where it is first named', () => {
+      expect(rowIds(command(['compare', '--tools', 'ab,ab-k,wrk']))).to.deep.equal(['ab', 'ab-k', 'wrk']);
+      expect(rowIds(command(['compare', '--tools', 'wrk,ab-k,ab,wrk']))).to.deep.equal(['wrk', 'ab-k', 'ab']);
+      expect(rowIds(command(['--tools', 'autocannon-k,autocannon']))).to.deep.equal(['autocannon-k', 'autocannon']);
+    });
+  });
+
   describe('refusals and help', () => {
     it('refuses unknown servers, tools, flags, words and bad numbers', () => {
       expect(usageError(['--only', 'apache'])).to.match(/unknown server "apache"; choose from: tornado/);

@@ -74,6 +74,30 @@ describe('pnpm bench --quick (pipeline, not speed)', function () {
     expect(serverProcesses(), 'every server process is gone').to.deep.equal([]);
   });
 
+  it('with --node runs each Node server on the line, records the line, and prints its table', async () => {
+    const json = join(out, 'lines.json');
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [main, 'compare', '--quick', '--servers', 'node-http,percore-net-1', '--tools', 'autocannon-k', '--node', 'current', '--json', json],
+      { timeout: 50_000 },
+    );
+    const bench = JSON.parse(readFileSync(json, 'utf8')) as BenchRun;
+    expect(bench.nodeLines).to.deep.equal([{ line: 'current', version: process.version, execPath: process.execPath }]);
+    expect(bench.servers.map((s) => [s.id, s.node, s.base])).to.deep.equal([
+      ['node-http~nodecurrent', 'current', 'node-http'],
+      ['percore-net-1~nodecurrent', 'current', 'percore-net-1'],
+    ]);
+    expect(bench.measurements.map((m) => [m.server, m.node, m.skipped])).to.deep.equal([
+      ['node-http~nodecurrent', 'current', undefined],
+      ['percore-net-1~nodecurrent', 'current', undefined],
+    ]);
+    expect(stderr).to.include(`Node current: ${process.version}`);
+    expect(stderr).to.match(/autocannon -c25 keep-alive \| percore net on Node v[\d.]+: \d+ req\/s/);
+    expect(stdout).to.include(`### Node ${process.version}`);
+    expect(stdout).to.match(/\| autocannon -c25 keep-alive \| .* \*\*[\d.]+x\*\* \|/);
+    expect(serverProcesses(), 'every server process is gone').to.deep.equal([]);
+  });
+
   it('refuses unknown servers and bad numbers with usage and exit code 2', async () => {
     for (const args of [
       ['--only', 'apache'],
@@ -81,6 +105,7 @@ describe('pnpm bench --quick (pipeline, not speed)', function () {
       ['--bogus'],
       ['compare', '--servers', 'apache'],
       ['compare', '--pin', '--client-cpus', '0'],
+      ['compare', '--node', '22,22'],
     ]) {
       const failure = await run(process.execPath, [main, ...args]).then(
         () => null,
