@@ -3,7 +3,7 @@
  * every server that is not Node (nginx, Tornado), with the baseline on the same line, so the
  * existing tables and their ratios apply to it unchanged.
  */
-import { summarize } from './report.js';
+import { summarize } from './summary.js';
 import type { BenchRun, NodeLineInfo, ServerInfo } from './types.js';
 
 export interface LineView {
