@@ -8,7 +8,8 @@ import { ObservedExchange, observesEnds, type ExchangeObserver } from '../http/o
 import { observerNow, withTracing, type ObserverChoice } from '../http/tracing.js';
 import { cannedResponse, CONTINUE_RESPONSE } from '../http/canned.js';
 import { resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from '../http/options.js';
-import { ParseEvent, RequestParser, type ParserSink } from './parser.js';
+import { ParseEvent, type ParserSink, type RequestParser } from './parser.js';
+import { ParserPool } from './parser-pool.js';
 import { NetRequest, type RequestOwner } from './request.js';
 import { NetResponse, type ResponseOwner } from './response.js';
 
@@ -69,7 +70,11 @@ const enum WriteState {
  * a 101 (`res.upgrade`) the connection goes to another task with the bytes held (`finishUpgrade`).
  */
 export class HttpTask extends Task implements ParserSink, RequestOwner, ResponseOwner {
-  private readonly parser: RequestParser;
+  /**
+   * Held from the first byte of a request until the connection is idle again (`settle`), so
+   * always while `request` is set; between requests it is back in the pool and this is null.
+   */
+  private parser: RequestParser | null = null;
   private request: NetRequest | null = null;
   private response: NetResponse | null = null;
   private readState = ReadState.Head;
@@ -102,9 +107,9 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     readonly serverHeader: string,
     readonly keepAliveHeader: string,
     private readonly observers: ObserverChoice,
+    private readonly parsers: ParserPool,
   ) {
     super(context);
-    this.parser = new RequestParser(options, this);
     this.arm(Wait.Head);
   }
 
@@ -126,7 +131,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     this.peerEnded = true;
     if (this.request === null) this.halfClose();
     else if (
-      this.parser.upgrade &&
+      this.parser!.upgrade &&
       this.writeState === WriteState.Handler &&
       upgradeOffers(this.request.header('upgrade') ?? '', 'websocket')
     ) {
@@ -154,7 +159,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
         return;
       case Wait.Head:
         // A connection that sent nothing is closed quietly; a partial head gets a 408.
-        if (this.parser.idle) this.halfClose(DEFAULT_LINGER_MS, 'timeout');
+        if (this.parser === null || this.parser.idle) this.halfClose(DEFAULT_LINGER_MS, 'timeout');
         else this.reject('PERCORE_ERR_HEADER_TIMEOUT');
         return;
       case Wait.Body:
@@ -189,7 +194,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   override onShutdownDeadline(): void {
     // A short linger: the grace is over, and the cluster kills a worker KILL_MARGIN_MS after it
     // (a pooled idle connection, as a browser keeps, is not closed by its client on our FIN).
-    if (this.request === null && this.parser.idle) this.halfClose(SHUTDOWN_LINGER_MS, 'shutdown');
+    if (this.request === null && (this.parser === null || this.parser.idle)) this.halfClose(SHUTDOWN_LINGER_MS, 'shutdown');
     else this.close('shutdown');
   }
 
@@ -207,7 +212,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   }
 
   private parseLoop(data: Buffer, offset: number): void {
-    const parser = this.parser;
+    const parser = (this.parser ??= this.parsers.take(this));
     while (!this.closed) {
       if (this.readState >= ReadState.Done) {
         // An exchange is in progress and its request is whole: later bytes wait their turn (after
@@ -258,7 +263,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   // ---- exchanges ---------------------------------------------------------------------------
 
   private startExchange(): void {
-    const parser = this.parser;
+    const parser = this.parser!;
     const hasBody = parser.hasBody;
     const request = new NetRequest(this, parser.method, parser.target, parser.versionMinor, parser.fields, parser.expectContinue, hasBody);
     const response = new NetResponse(this, parser.method === 'HEAD', parser.versionMinor === 0);
@@ -293,7 +298,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
   private completeMessage(): void {
     this.readState = ReadState.Done;
     const request = this.request!;
-    request.endBody(this.parser.trailers);
+    request.endBody(this.parser!.trailers);
     if (this.response!.finished) this.endExchange(ReadState.Head);
     else this.arm(Wait.Response);
   }
@@ -337,7 +342,7 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
     if (response !== this.response || request === null) throw new PercoreError('PERCORE_ERR_ABORTED', 'cannot upgrade');
     // The parser's facts about this head stay set until the next request line, which is not
     // parsed while this exchange is in progress.
-    if (!this.parser.upgrade) {
+    if (!this.parser!.upgrade) {
       throw new PercoreError('PERCORE_ERR_UPGRADE_NOT_REQUESTED', 'the request has no Upgrade with Connection: upgrade on HTTP/1.1');
     }
     if (!upgradeOffers(request.header('upgrade') ?? '', protocol)) {
@@ -386,12 +391,21 @@ export class HttpTask extends Task implements ParserSink, RequestOwner, Response
    */
   private settle(): void {
     if (this.peerEnded) this.halfClose();
-    else if (this.parser.idle) {
-      this.parser.releaseMessage();
+    else if (this.parser === null || this.parser.idle) {
+      this.releaseParser();
       this.arm(Wait.Idle);
     }
     // A partial head: its timer runs from its first byte and is not reset by later ones.
     else if (this.wait !== Wait.Head) this.arm(Wait.Head);
+  }
+
+  /** Between requests: the parser goes back to the pool, without the last head (`releaseMessage`). */
+  private releaseParser(): void {
+    const parser = this.parser;
+    if (parser === null) return;
+    this.parser = null;
+    parser.releaseMessage();
+    this.parsers.give(parser);
   }
 
   private handlerFailed(response: NetResponse, error: unknown): void {
@@ -606,10 +620,11 @@ export function httpProtocol(handler: Handler, options: HttpOptions = {}, observ
   const serverHeader = resolved.serverName === null ? '' : `Server: ${resolved.serverName}\r\n`;
   const keepAliveHeader = keepAliveHeaderFor(resolved);
   const observers = withTracing(observer);
+  const parsers = new ParserPool(resolved);
   return {
     options: resolved,
     observer,
-    factory: (context) => new HttpTask(context, handler, resolved, serverHeader, keepAliveHeader, observers),
+    factory: (context) => new HttpTask(context, handler, resolved, serverHeader, keepAliveHeader, observers, parsers),
     refuse: (socket) => socket.end(cannedResponse('PERCORE_ERR_SERVER_BUSY')),
   };
 }

@@ -136,8 +136,13 @@ export class RequestParser {
 
   constructor(
     private readonly limits: HttpLimits,
-    private readonly sink: ParserSink,
+    private sink: ParserSink,
   ) {}
+
+  /** @internal Feeds another owner's body from now on (ParserPool): only while between messages. */
+  rebind(sink: ParserSink): void {
+    this.sink = sink;
+  }
 
   /**
    * Lets go of the last message's head (its fields, and the read buffers they point into), so an
