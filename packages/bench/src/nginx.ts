@@ -3,6 +3,11 @@ import { join } from 'node:path';
 
 export const NGINX_BIN = process.env.PERCORE_NGINX ?? '/usr/sbin/nginx';
 
+/** nginx's temp directories, in its prefix dir rather than the system's. */
+function tempPaths(dir: string): string {
+  return ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `  ${name}_temp_path ${join(dir, name)};\n`).join('');
+}
+
 export interface NginxStaticOptions {
   /** nginx's prefix: config, logs, pid and temp paths all go in it. */
   dir: string;
@@ -31,12 +36,7 @@ http {
   default_type application/octet-stream;
   sendfile on;
   tcp_nopush on;
-${o.openFileCache ? '  open_file_cache max=1000 inactive=60s;\n  open_file_cache_valid 60s;\n  open_file_cache_errors on;\n' : ''}  client_body_temp_path ${join(o.dir, 'client_body')};
-  proxy_temp_path ${join(o.dir, 'proxy')};
-  fastcgi_temp_path ${join(o.dir, 'fastcgi')};
-  uwsgi_temp_path ${join(o.dir, 'uwsgi')};
-  scgi_temp_path ${join(o.dir, 'scgi')};
-  server {
+${o.openFileCache ? '  open_file_cache max=1000 inactive=60s;\n  open_file_cache_valid 60s;\n  open_file_cache_errors on;\n' : ''}${tempPaths(o.dir)}  server {
     listen 127.0.0.1:${o.port};
     root ${o.root};
   }
@@ -76,12 +76,7 @@ events { worker_connections 20000; }
 http {
   access_log off;
   keepalive_requests 10000000;
-  client_body_temp_path ${join(o.dir, 'client_body')};
-  proxy_temp_path ${join(o.dir, 'proxy')};
-  fastcgi_temp_path ${join(o.dir, 'fastcgi')};
-  uwsgi_temp_path ${join(o.dir, 'uwsgi')};
-  scgi_temp_path ${join(o.dir, 'scgi')};
-  server {
+${tempPaths(o.dir)}  server {
     listen 127.0.0.1:${o.port};
     location / { default_type text/plain; return 200 "Hello world"; }
   }

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NGINX_BIN, nginxStaticCommand, nginxStaticConfig } from '../src/nginx.js';
+import { NGINX_BIN, nginxHelloCommand, nginxHelloConfig, nginxStaticCommand, nginxStaticConfig } from '../src/nginx.js';
 
 describe('nginx static config', () => {
   const base = { dir: '/tmp/n', root: '/tmp/n/root', port: 4321 };
@@ -36,6 +36,36 @@ describe('nginx static config', () => {
         );
         execFileSync(argv[0]!, [...argv.slice(1), '-t', '-q'], { stdio: 'pipe' });
       }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('nginx hello config', () => {
+  it('answers the hello body with the asked-for worker count, keep-alive uncapped, temp paths in its prefix', () => {
+    const text = nginxHelloConfig({ dir: '/tmp/h', port: 4323, workers: 3 });
+    for (const line of [
+      'daemon off;',
+      'worker_processes 3;',
+      'access_log off;',
+      'keepalive_requests 10000000;',
+      'proxy_temp_path /tmp/h/proxy;',
+    ]) {
+      expect(text, line).to.include(line);
+    }
+    expect(text).to.include('return 200 "Hello world";');
+    expect(text).to.match(/listen 127\.0\.0\.1:4323;/);
+  });
+
+  it('writes a config that nginx itself accepts (nginx -t), when nginx is installed', function () {
+    if (!existsSync(NGINX_BIN)) this.skip();
+    const scratch = mkdtempSync(join(tmpdir(), 'percore-nginx-hello-'));
+    try {
+      const argv = nginxHelloCommand(scratch, 4324, 1);
+      const conf = argv[argv.indexOf('-c') + 1]!;
+      expect(readFileSync(conf, 'utf8')).to.equal(nginxHelloConfig({ dir: join(scratch, 'nginx-hello-4324'), port: 4324, workers: 1 }));
+      execFileSync(argv[0]!, [...argv.slice(1), '-t', '-q'], { stdio: 'pipe' });
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
