@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runsOnNode } from '../node-columns.js';
 import { resolveNodeLine, type NodeLine } from '../node-lines.js';
 import { findServer, stopAllServers, type ServerSpec } from '../servers.js';
 import { roundOrder } from '../websocket/report.js';
@@ -43,12 +44,6 @@ export function openFileLimit(limits = readFileSync('/proc/self/limits', 'latin1
   const match = /^Max open files\s+(\S+)/m.exec(limits);
   if (match === null) throw new Error('no "Max open files" line in /proc/self/limits');
   return match[1] === 'unlimited' ? Infinity : Number(match[1]);
-}
-
-/** Whether a server's command runs the Node binary it is given (nginx and Tornado do not). */
-function runsOnNode(spec: ServerSpec): boolean {
-  const sentinel = '/percore-bench-idle/node';
-  return spec.command(1, 1, undefined, sentinel).includes(sentinel);
 }
 
 interface PlannedCell extends CellKey {

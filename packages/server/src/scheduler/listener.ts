@@ -192,7 +192,7 @@ export class Listener {
     }
     this.accepted++;
     const task = factory({ scheduler: this.scheduler, socket });
-    // A shared listener and two fields on the socket: a closure with \`once\` per connection cost a
+    // A shared listener and two fields on the socket: a closure with `once` per connection cost a
     // wrapper, and a splice out of the socket's close listeners, on every connection.
     const tracked = socket as TrackedSocket;
     tracked[kTaskEntry] = this.tasks.add(task);
@@ -200,7 +200,7 @@ export class Listener {
     socket.on('close', onTrackedSocketClose);
   }
 
-  /** @internal The socket of the task in \`entry\` has closed. */
+  /** @internal The socket of the task in `entry` has closed. */
   static forgetTask(listener: Listener, entry: LinkedEntry<Task>): void {
     listener.tasks.delete(entry);
     if (listener.tasks.size === 0) listener.onEmpty?.();
