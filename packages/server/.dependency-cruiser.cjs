@@ -7,6 +7,7 @@
 //      resp/             the RESP (Redis) protocol: decoder, encoder, and the client task on the scheduler
 //      websocket/        RFC 6455 and 7692, engine-neutral: the WebSocket API, handshake, frame codec, permessage-deflate
 //   3  net/, uws/        the engines (neither imports the other)
+//      h2/               HTTP/2 streams (node:http2) behind the net engine's TLS listener, on the same handler API
 //      routing/, static/ handlers on the handler API alone: the router and error pages; serveStatic
 //                        (static may use routing's error pages, never the reverse; neither sees an engine)
 //      metrics/, access-log/, health/  observers and handlers on the observer and handler API alone
@@ -17,7 +18,7 @@ const floors = [
   ['errors', 'util', 'logging'],
   ['scheduler'],
   ['http', 'pubsub', 'resp', 'websocket'],
-  ['net', 'uws', 'routing', 'static', 'metrics', 'access-log', 'health'],
+  ['net', 'h2', 'uws', 'routing', 'static', 'metrics', 'access-log', 'health'],
   ['server'],
   ['cluster'],
   ['index', 'entries'],

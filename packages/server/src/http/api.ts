@@ -26,7 +26,8 @@ export interface HttpRequest extends AsyncIterable<Buffer> {
   readonly path: string;
   /** The target's query, undecoded, without the '?': 'x=1', or ''. */
   readonly query: string;
-  readonly httpVersion: '1.0' | '1.1';
+  /** '2.0' for a request on an HTTP/2 stream (net engine, over TLS with ALPN h2). */
+  readonly httpVersion: '1.0' | '1.1' | '2.0';
   /** Header fields by lower-case name; repeated fields joined with ', ' (cookies with '; '). */
   readonly headers: Readonly<Record<string, string>>;
   /** One header by name, any case. */

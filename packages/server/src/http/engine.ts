@@ -90,6 +90,12 @@ export interface Engine extends AsyncDisposable {
    */
   close(options?: EngineCloseOptions): Promise<void>;
   stats(): EngineStats;
+  /**
+   * Sets the TLS session ticket keys (48 bytes: node:tls's `ticketKeys`), on engines that serve
+   * TLS and can: a cluster's primary gives every worker the same keys, so that a session resumes
+   * on whichever worker the reconnect lands. Absent where the engine cannot (uws).
+   */
+  setTicketKeys?(keys: Buffer): void;
 }
 
 /** 'http://host:port' for an address, with IPv6 hosts in brackets. */

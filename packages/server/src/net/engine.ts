@@ -115,6 +115,10 @@ export class NetEngine implements Engine {
     this.listener.stopAccepting();
   }
 
+  setTicketKeys(keys: Buffer): void {
+    this.listener.setTicketKeys(keys);
+  }
+
   close(options: EngineCloseOptions = {}): Promise<void> {
     if (this.closing === null) {
       // Upgrades are refused from now on; each open WebSocket is sent 1001 by its task's onShutdown.

@@ -1,5 +1,5 @@
 import type { AddressInfo, ListenOptions, Server, Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import { PercoreError } from '../errors.js';
 import type { Scheduler } from './scheduler.js';
 import type { Task, TaskFactory } from './task.js';
@@ -125,6 +125,18 @@ export class Listener {
     const stats: ListenerStats = { connections: this.tasks.size, accepted: this.accepted, refused: this.refused };
     if (this.secure) stats.tlsErrors = this.tlsErrors;
     return stats;
+  }
+
+  /**
+   * Sets the TLS session ticket keys (48 bytes, node:tls `ticketKeys`). Throws
+   * PERCORE_ERR_INVALID_OPTION on a plain TCP listener or for keys of another length.
+   */
+  setTicketKeys(keys: Buffer): void {
+    if (!this.secure) throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'ticket keys need a TLS transport');
+    if (!Buffer.isBuffer(keys) || keys.length !== 48) {
+      throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'TLS ticket keys are 48 bytes');
+    }
+    (this.server as TlsServer).setTicketKeys(keys);
   }
 
   /**

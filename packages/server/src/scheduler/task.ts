@@ -41,6 +41,17 @@ export interface TaskChild {
 
 export type TaskFactory = (context: TaskContext) => Task;
 
+/** How a task uses its socket. */
+export interface TaskSocketOptions {
+  /**
+   * Whether the task reads the socket itself (default true). A task that lends its socket to a
+   * protocol implemented outside the scheduler (node:http2's session, which reads the socket's
+   * handle directly) passes false: it gets no `onData`, `onEnd` or `onDrain`, and still owns the
+   * connection's life: its timeouts, shutdown, close and `onClose`.
+   */
+  readonly readsSocket?: boolean;
+}
+
 /** Told once that a task has closed, with the reason and error its `onClose` got (`Task.addCloseListener`). */
 export type CloseListener = (reason: CloseReason, error: unknown) => void;
 
@@ -109,15 +120,17 @@ export abstract class Task implements TimerTarget {
   private bytesReadBefore = 0;
   private bytesWrittenBefore = 0;
 
-  constructor(context: TaskContext) {
+  constructor(context: TaskContext, options?: TaskSocketOptions) {
     this.scheduler = context.scheduler;
     this.socket = context.socket;
     this.parentTask = context.parent ?? null;
     (this.socket as TaskSocket)[kTask] = this;
     // Shared listeners with the socket as `this`: no closures per connection.
     // 'drain' is listened for only once a write has been refused (pauseFor): most connections never fill their buffer.
-    this.socket.on('data', onSocketData);
-    this.socket.on('end', onSocketEnd);
+    if (options?.readsSocket !== false) {
+      this.socket.on('data', onSocketData);
+      this.socket.on('end', onSocketEnd);
+    }
     this.socket.on('error', onSocketError);
     this.socket.on('close', onSocketClose);
     this.entry = this.scheduler.adopt(this);
