@@ -91,6 +91,10 @@ export const errorCatalog = {
   PERCORE_ERR_TLS_CONFIG: spec(0, 'The TLS options are incomplete or unusable'),
   PERCORE_ERR_TLS_HANDSHAKE_FAILED: spec(0, 'A TLS handshake failed or timed out; the connection was dropped'),
 
+  // HTTP/2 (RFC 9113), over TLS with ALPN h2 on the net engine
+  PERCORE_ERR_HTTP2_RAPID_RESET: spec(0, 'A client reset streams faster than allowed; its connection was closed (CVE-2023-44487)'),
+  PERCORE_ERR_HTTP2_SESSION_FAILED: spec(0, 'An HTTP/2 connection failed with a protocol or socket error and was closed'),
+
   // uWebSockets.js engine
   PERCORE_ERR_UWS_UNAVAILABLE: spec(0, 'The uws engine cannot run here'),
   PERCORE_ERR_REQUEST_EXPIRED: spec(0, 'The uws engine request is gone: read it before the response ends'),
