@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OBSERVABILITY_OPTIONS, observabilityConfig, withOptionalValues, type ObservabilityConfig } from './observability.js';
 
@@ -12,6 +13,10 @@ export interface HelloConfig extends ObservabilityConfig {
   engine: Engine;
   timeouts: boolean;
   stats: boolean;
+  /** --cert and --key: PEM files to serve HTTPS with (read by main.ts); null for plain HTTP. */
+  tls: { certFile: string; keyFile: string } | null;
+  /** Offer HTTP/2 (ALPN h2) under TLS; --no-http2 turns it off. */
+  http2: boolean;
 }
 
 export type CliResult = { help: true } | { error: string } | { config: HelloConfig };
@@ -30,6 +35,9 @@ Options:
                        the one ab needs: it speaks HTTP/1.0 keep-alive)
                        uws: uWebSockets.js, HTTP/1.1 only: it answers HTTP/1.0, and so ab,
                        with 505 (benchmark it with wrk or autocannon)
+      --cert <file>    serve HTTPS with this PEM certificate (chain); needs --key
+      --key <file>     the PEM private key of --cert; needs --cert
+      --no-http2       under TLS, offer HTTP/1.1 only (no ALPN h2)
       --no-timeouts    disable the header, keep-alive, body and response timeouts
                        (Hellepoll's -z), for benchmarks
       --stats          print requests per second and per-worker counts once a second
@@ -61,6 +69,15 @@ function integer(text: string, name: string, min: number, max: number): number |
   return value;
 }
 
+/** --cert and --key, both or neither, as absolute paths (relative to `cwd`); or the error to print. */
+function tlsFiles(cert: string | undefined, key: string | undefined, cwd: string): HelloConfig['tls'] | string {
+  if (cert === undefined && key === undefined) return null;
+  if (cert === undefined) return '--key needs --cert (the certificate it belongs to)';
+  if (key === undefined) return '--cert needs --key (its private key)';
+  if (cert === '' || key === '') return '--cert and --key take file names';
+  return { certFile: resolve(cwd, cert), keyFile: resolve(cwd, key) };
+}
+
 /** Parses the command line and environment; never exits or prints. A relative --access-log file is relative to `cwd`. */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): CliResult {
   let values;
@@ -75,6 +92,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd = process.c
         host: { type: 'string' },
         workers: { type: 'string', short: 'w' },
         engine: { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        'no-http2': { type: 'boolean' },
         'no-timeouts': { type: 'boolean' },
         stats: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -104,6 +124,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd = process.c
   const host = values.host ?? '127.0.0.1';
   if (host.length === 0) return { error: '--host must not be empty' };
 
+  const tls = tlsFiles(values.cert, values.key, cwd);
+  if (typeof tls === 'string') return { error: tls };
+  if (values['no-http2'] && tls === null) return { error: '--no-http2 turns off HTTP/2 under TLS: add --cert and --key' };
+
   const observability = observabilityConfig(values, port, cwd);
   if (typeof observability === 'string') return { error: observability };
 
@@ -115,6 +139,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, cwd = process.c
       engine: engine as Engine,
       timeouts: !values['no-timeouts'],
       stats: values.stats ?? false,
+      tls,
+      http2: tls !== null && !values['no-http2'],
       ...observability,
     },
   };

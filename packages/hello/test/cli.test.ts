@@ -24,6 +24,8 @@ describe('hello CLI arguments', () => {
       engine: 'net',
       timeouts: true,
       stats: false,
+      tls: null,
+      http2: false,
       metrics: false,
       metricsPath: '/metrics',
       metricsPort: null,
@@ -46,6 +48,21 @@ describe('hello CLI arguments', () => {
 
   it('reads --no-timeouts and --stats', () => {
     expect(config(['--no-timeouts', '--stats'])).to.include({ timeouts: false, stats: true });
+  });
+
+  it('takes --cert and --key together, as absolute paths, with HTTP/2 on unless --no-http2', () => {
+    const withTls = parseCli(['--cert', 'c.pem', '--key', '/k/key.pem'], {}, '/srv');
+    expect('config' in withTls && withTls.config.tls).to.deep.equal({ certFile: '/srv/c.pem', keyFile: '/k/key.pem' });
+    expect(config(['--cert', 'c.pem', '--key', 'k.pem'])).to.include({ http2: true });
+    expect(config(['--cert', 'c.pem', '--key', 'k.pem', '--no-http2'])).to.include({ http2: false });
+    expect(error(['--cert', 'c.pem'])).to.equal('--cert needs --key (its private key)');
+    expect(error(['--key', 'k.pem'])).to.equal('--key needs --cert (the certificate it belongs to)');
+    expect(error(['--cert=', '--key', 'k.pem'])).to.match(/take file names/);
+    expect(error(['--no-http2'])).to.match(/--no-http2 .*add --cert and --key/);
+    expect(usage())
+      .to.match(/--cert <file>/)
+      .and.match(/--key <file>/)
+      .and.match(/--no-http2/);
   });
 
   it('asks for help with -h or --help', () => {

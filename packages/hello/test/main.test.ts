@@ -1,5 +1,9 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as connectTls } from 'node:tls';
 import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import { reapAll, startProcess, within } from '../../server/test/support/processes.js';
@@ -109,6 +113,57 @@ describe('percore-hello', function () {
         expect(data.toString().replace(DATE, 'Date: *\r\n')).to.equal(expected);
       }
       socket.destroy();
+    });
+  });
+
+  describe('with --cert and --key', () => {
+    let dir: string;
+    let cert: string;
+    let key: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'percore-hello-tls-'));
+      cert = join(dir, 'cert.pem');
+      key = join(dir, 'key.pem');
+      // ECDSA P-256, made for this test: no key is committed.
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'].concat([
+          '-subj',
+          '/CN=localhost',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+        ]),
+        { stdio: 'ignore' },
+      );
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('exits 1 naming a certificate file it cannot read', async () => {
+      const { code, stderr } = await cli(['--port', '0', '--cert', join(dir, 'missing.pem'), '--key', key]);
+      expect(code).to.equal(1);
+      expect(stderr).to.match(/^percore-hello: cannot read --cert .*missing\.pem: ENOENT/);
+    });
+
+    it('serves Hello world over TLS, saying so', async () => {
+      const started = await startProcess(main.href, { tsx: false, args: ['--port', '0', '--workers', '1', '--cert', cert, '--key', key] });
+      try {
+        const line = String(started.ready.line);
+        const match = /^percore hello listening on https:\/\/127\.0\.0\.1:(\d+)\/ \(engine net, 1 worker, pid \d+, TLS with /.exec(line);
+        expect(match, line).to.not.equal(null);
+        const socket = connectTls({ host: '127.0.0.1', port: Number(match![1]), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+        await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+        // false while the engine offers no ALPN list (before HTTP/2), http/1.1 once it offers h2 too.
+        expect(socket.alpnProtocol).to.be.oneOf([false, 'http/1.1']);
+        socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
+        const { data } = await readUntil(socket, (received) => received.toString().endsWith('Hello world'));
+        expect(data.toString()).to.match(/^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 11\r\n[^]*\r\n\r\nHello world$/);
+        socket.destroy();
+      } finally {
+        started.child.kill('SIGTERM');
+        expect(await within(started.exit, 15_000, 'hello to exit')).to.equal(0);
+      }
     });
   });
 
