@@ -12,6 +12,9 @@ export interface Flags {
   group?: string;
   cert?: string;
   key?: string;
+  tlsSelfSigned?: boolean;
+  /** false from --no-http2; never true (HTTP/2 is on by default). */
+  http2?: false;
   debug?: boolean;
   single?: boolean;
   maxAge?: string;
@@ -44,6 +47,9 @@ const OPTIONS = {
   // serve's names for the same two files.
   'ssl-cert': { type: 'string' },
   'ssl-key': { type: 'string' },
+  'tls-self-signed': { type: 'boolean' },
+  // Its own name: parseArgs' allowNegative needs Node 22.4, and there is no --http2 to negate.
+  'no-http2': { type: 'boolean' },
   debug: { type: 'boolean', short: 'd' },
   single: { type: 'boolean', short: 's' },
   'max-age': { type: 'string' },
@@ -106,6 +112,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
     group: values.group,
     cert: pick(values.cert, values['ssl-cert'], '--cert and --ssl-cert'),
     key: pick(values.key, values['ssl-key'], '--key and --ssl-key'),
+    tlsSelfSigned: values['tls-self-signed'],
+    http2: values['no-http2'] ? false : undefined,
     debug: values.debug,
     single: values.single,
     maxAge: pick(values['max-age'], values.maxage, '--max-age and --maxage'),

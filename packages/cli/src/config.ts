@@ -19,6 +19,10 @@ export interface CliConfig extends ObservabilityConfig {
   group: string | null;
   cert: string | null;
   key: string | null;
+  /** Serve HTTPS with a throwaway certificate made at start-up (not with cert/key). */
+  tlsSelfSigned: boolean;
+  /** Offer HTTP/2 (ALPN h2) beside HTTP/1.1 under TLS on the net engine. */
+  http2: boolean;
   debug: boolean;
   single: boolean;
   maxAge: number;
@@ -34,6 +38,8 @@ export const ENV_NAMES = {
   engine: 'PERCORE_ENGINE',
   user: 'PERCORE_USER',
   group: 'PERCORE_GROUP',
+  tlsSelfSigned: 'PERCORE_TLS_SELF_SIGNED',
+  http2: 'PERCORE_HTTP2',
   debug: 'PERCORE_DEBUG',
   metrics: 'PERCORE_METRICS',
   metricsPort: 'PERCORE_METRICS_PORT',
@@ -43,7 +49,7 @@ export const ENV_NAMES = {
 } as const;
 
 /** Read as switches (1/true, 0/false) or, for those that take one, a value instead. */
-const ENV_BOOLEANS = new Set<string>(['debug', 'health']);
+const ENV_BOOLEANS = new Set<string>(['debug', 'health', 'tlsSelfSigned', 'http2']);
 const ENV_SWITCHES_WITH_VALUE = new Set<string>(['metrics', 'accessLog']);
 
 type Layer = Partial<Record<keyof CliConfig, unknown>>;
@@ -59,6 +65,8 @@ const FILE_KEYS = new Set<string>([
   'group',
   'cert',
   'key',
+  'tlsSelfSigned',
+  'http2',
   'debug',
   'single',
   'maxAge',
@@ -119,6 +127,8 @@ export function resolveConfig(flags: Flags, env: NodeJS.ProcessEnv, cwd: string)
     group: value('group', null, (raw, from) => stringOf(raw, from, true)),
     cert: cert === undefined ? null : resolve(cert.base, stringOf(cert.value, cert.from, false)),
     key: key === undefined ? null : resolve(key.base, stringOf(key.value, key.from, false)),
+    tlsSelfSigned: value('tlsSelfSigned', false, booleanOf),
+    http2: value('http2', true, booleanOf),
     debug: value('debug', false, booleanOf),
     single: value('single', false, booleanOf),
     maxAge: value('maxAge', 0, (raw, from) => integerOf(raw, from, 0, 2 ** 31 - 1)),
@@ -127,6 +137,10 @@ export function resolveConfig(flags: Flags, env: NodeJS.ProcessEnv, cwd: string)
     ...resolveObservability(pick, port),
   };
   if ((config.cert === null) !== (config.key === null)) throw new UsageError('--cert and --key go together: give both');
+  if (config.tlsSelfSigned && config.cert !== null) {
+    const from = pick('tlsSelfSigned')!.from;
+    throw new UsageError(`${from} makes its own certificate: give it or --cert/--key, not both`);
+  }
   return config;
 }
 

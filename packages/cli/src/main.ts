@@ -9,6 +9,9 @@ import { resolveConfig, type CliConfig } from './config.js';
 import { debugLog } from './debug-log.js';
 import { observabilityNotes, observabilityOptions } from './observability-options.js';
 import { dropPrivileges } from './privileges.js';
+import { selfSignedLine, tlsNote } from './tls/notes.js';
+import { makeSelfSignedCertificate, type SelfSignedCertificate } from './tls/self-signed.js';
+import { handToWorkers, takeFromPrimary, type PemPair } from './tls/worker-handoff.js';
 import { usage } from './usage.js';
 import { UsageError } from './usage-error.js';
 
@@ -98,9 +101,12 @@ async function main(): Promise<void> {
 
   // Listening from before the fork: a worker may report its drop as soon as it listens.
   const drops = dropping && !isWorker ? watchPrivilegeDrops(config.workers) : null;
+  // Made once, in the primary: every worker serves this one certificate.
+  const selfSigned = config.tlsSelfSigned && !isWorker ? makeSelfSignedCertificate() : null;
+  if (selfSigned !== null) handToWorkers(selfSigned);
   let handle: ServeHandle;
   try {
-    const tls = config.cert === null ? undefined : { cert: readPem(config.cert, 'certificate'), key: readPem(config.key!, 'key') };
+    const tls = tlsOf(config, selfSigned);
     handle = await serve({
       // Mount modules load in the primary too, so that a bad one is refused once, before any fork.
       handler: await buildHandler(config),
@@ -110,6 +116,8 @@ async function main(): Promise<void> {
       engine: config.engine,
       observer: config.debug ? debugLog((line) => console.error(line)) : undefined,
       transport: tls === undefined ? undefined : { tls },
+      // HTTP/2 is the net engine's default under TLS; uws has none to turn off.
+      ...(config.engine === 'net' && !config.http2 ? { http2: false } : {}),
       ...observabilityOptions(config),
     });
   } catch (error) {
@@ -136,14 +144,24 @@ async function main(): Promise<void> {
   }
 
   if (drops !== null) await drops;
+  const protocols = tlsNote(config);
   const notes = [
     `${handle.workers} worker${handle.workers === 1 ? '' : 's'}`,
     `engine ${config.engine}`,
+    ...(protocols === null ? [] : [protocols]),
     ...(dropping ? [`as ${[config.user, config.group].filter((name) => name !== null).join(':')}`] : []),
     ...observabilityNotes(config, handle.metricsUrl),
     `pid ${process.pid}`,
   ];
   console.log(`percore serving ${config.root} at ${handle.url}/ (${notes.join(', ')})`);
+  if (selfSigned !== null) console.log(selfSignedLine(selfSigned.fingerprint256, selfSigned.notAfter));
+}
+
+/** The TLS certificate and key: the self-signed pair (made here in the primary, handed down in a worker), the PEM files, or none. */
+function tlsOf(config: CliConfig, selfSigned: SelfSignedCertificate | null): PemPair | { cert: Buffer; key: Buffer } | undefined {
+  if (config.tlsSelfSigned) return selfSigned === null ? takeFromPrimary() : { cert: selfSigned.cert, key: selfSigned.key };
+  if (config.cert === null) return undefined;
+  return { cert: readPem(config.cert, 'certificate'), key: readPem(config.key!, 'key') };
 }
 
 /**

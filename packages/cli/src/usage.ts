@@ -17,6 +17,13 @@ Options:
       --group GROUP        drop to this group (default with --user: the user's primary group)
   -c, --cert FILE          serve HTTPS with this PEM certificate (needs --key)
   -k, --key FILE           the certificate's PEM private key
+      --tls-self-signed    serve HTTPS with a throwaway certificate made at start-up (P-256, for
+                           localhost, 127.0.0.1 and ::1, valid from an hour ago for 30 days; all
+                           workers serve the same one); prints its SHA-256 fingerprint. For local
+                           development only; not with --cert/--key
+      --no-http2           under TLS, serve HTTP/1.1 only: without it the net engine offers h2 and
+                           http/1.1 by ALPN on the same port. With --engine uws, TLS is always
+                           HTTP/1.1 (uWS negotiates no ALPN)
   -d, --debug              log each request to stderr: method, path, status, milliseconds
   -s, --single             single-page app: a GET for a page (Accept: text/html, or a last path
                            segment without an extension) that finds no file answers /index.html
@@ -41,8 +48,9 @@ Options:
   -v, --version            percore's version
 
 Precedence: flags, then environment (PERCORE_HOST, PERCORE_PORT, PERCORE_WORKERS, PERCORE_ENGINE,
-PERCORE_USER, PERCORE_GROUP, PERCORE_DEBUG=1, PERCORE_METRICS=1 or a path, PERCORE_METRICS_PORT,
-PERCORE_HEALTH=1, PERCORE_ACCESS_LOG=1 or a file, PERCORE_LOG_FORMAT), then the --config file,
+PERCORE_USER, PERCORE_GROUP, PERCORE_TLS_SELF_SIGNED=1, PERCORE_HTTP2=0, PERCORE_DEBUG=1,
+PERCORE_METRICS=1 or a path, PERCORE_METRICS_PORT, PERCORE_HEALTH=1, PERCORE_ACCESS_LOG=1 or a
+file, PERCORE_LOG_FORMAT), then the --config file ("tlsSelfSigned": true, "http2": false, ...),
 then the defaults. 0 or false turns a switch off.
 
 Not supported: -r (chroot). Node has no chroot; use systemd's RootDirectory= (or

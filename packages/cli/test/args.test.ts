@@ -45,6 +45,16 @@ describe('parseCommandLine', () => {
     expect(() => parseCommandLine(['serve', '--cert', 'a.pem', '--ssl-cert', 'b.pem'])).to.throw(UsageError, 'same option');
   });
 
+  it('--tls-self-signed is a switch; --no-http2 turns HTTP/2 off and takes no value', () => {
+    expect(parseCommandLine(['serve', '--tls-self-signed', '--no-http2'])).to.deep.equal({
+      kind: 'serve',
+      flags: { tlsSelfSigned: true, http2: false },
+    });
+    expect(parseCommandLine(['serve', '--tls-self-signed'])).to.deep.equal({ kind: 'serve', flags: { tlsSelfSigned: true } });
+    expect(() => parseCommandLine(['serve', '--no-http2=1'])).to.throw(UsageError, "'--no-http2' does not take an argument");
+    expect(() => parseCommandLine(['serve', '--http2'])).to.throw(UsageError, "Unknown option '--http2'");
+  });
+
   it('answers help and version before anything else', () => {
     expect(parseCommandLine(['--help'])).to.deep.equal({ kind: 'help' });
     expect(parseCommandLine(['serve', '--port', '1', '-h'])).to.deep.equal({ kind: 'help' });

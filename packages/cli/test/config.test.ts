@@ -22,6 +22,8 @@ describe('resolveConfig', () => {
       group: null,
       cert: null,
       key: null,
+      tlsSelfSigned: false,
+      http2: true,
       debug: false,
       single: false,
       maxAge: 0,
@@ -67,6 +69,32 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ mount: ['api=./a.mjs'] }, {}, dir)).to.throw(UsageError, "must start with '/'");
     expect(() => resolveConfig({ mount: ['/a=./a.mjs', '/a=./b.mjs'] }, {}, dir)).to.throw(UsageError, 'mounted twice');
     expect(() => resolveConfig({ key: 'k.pem' }, {}, dir)).to.throw(UsageError, '--cert and --key go together');
+  });
+
+  it('--tls-self-signed and HTTP/2 from flags, env and file; the self-signed certificate or --cert/--key, not both', () => {
+    const file = join(dir, 'percore.json');
+    writeFileSync(file, JSON.stringify({ tlsSelfSigned: true, http2: false }));
+    expect(resolveConfig({ config: file }, {}, dir)).to.include({ tlsSelfSigned: true, http2: false });
+    expect(resolveConfig({ config: file }, { PERCORE_TLS_SELF_SIGNED: '0', PERCORE_HTTP2: '1' }, dir)).to.include({
+      tlsSelfSigned: false,
+      http2: true,
+    });
+    expect(resolveConfig({ tlsSelfSigned: true, http2: false }, { PERCORE_HTTP2: 'true' }, dir)).to.include({
+      tlsSelfSigned: true,
+      http2: false,
+    });
+    const pems = { cert: 'c.pem', key: 'k.pem' };
+    expect(() => resolveConfig({ tlsSelfSigned: true, ...pems }, {}, dir)).to.throw(
+      UsageError,
+      '--tls-self-signed makes its own certificate: give it or --cert/--key, not both',
+    );
+    expect(() => resolveConfig(pems, { PERCORE_TLS_SELF_SIGNED: '1' }, dir)).to.throw(UsageError, 'PERCORE_TLS_SELF_SIGNED makes its own');
+    expect(() => resolveConfig({ ...pems, config: file }, {}, dir)).to.throw(UsageError, `"tlsSelfSigned" in ${file} makes its own`);
+    // Turned off, it leaves --cert/--key alone.
+    expect(resolveConfig(pems, { PERCORE_TLS_SELF_SIGNED: '0' }, dir)).to.include({ tlsSelfSigned: false, cert: join(dir, 'c.pem') });
+    expect(() => resolveConfig({}, { PERCORE_TLS_SELF_SIGNED: 'yes' }, dir)).to.throw(UsageError, 'PERCORE_TLS_SELF_SIGNED must be 1, 0');
+    writeFileSync(file, JSON.stringify({ http2: 'off' }));
+    expect(() => resolveConfig({ config: file }, {}, dir)).to.throw(UsageError, `"http2" in ${file} must be true or false`);
   });
 
   it('refuses a config file that is missing, not JSON, or has an unknown key', () => {

@@ -72,7 +72,8 @@ describe('percore serve (the CLI as a child process)', function () {
     expect(missing.stderr).to.include('none.mjs').and.include('ENOENT');
   });
 
-  it('exits 2 with one line and a pointer to --help for bad usage', async () => {
+  it('exits 2 with one line and a pointer to --help for bad usage', async function () {
+    this.timeout(60000); // some twenty CLI runs, one after another, on a shared machine
     const cases: Array<[string[], string]> = [
       [['serve', '--bogus'], "Unknown option '--bogus'"],
       [['serve', dir, '-p', 'eighty'], '--port must be an integer'],
@@ -124,6 +125,8 @@ describe('percore serve (the CLI as a child process)', function () {
     for (const flag of ['--metrics[=PATH]', '--metrics-port PORT', '--health', '--access-log[=FILE]', '--log-format common|combined|json'])
       expect(help.stdout).to.include(flag);
     expect(help.stdout).to.include('PERCORE_METRICS').and.include('PERCORE_ACCESS_LOG').and.include('PERCORE_LOG_FORMAT');
+    expect(help.stdout).to.include('--tls-self-signed').and.include('for 30 days').and.include('--no-http2');
+    expect(help.stdout).to.include('uWS negotiates no ALPN').and.include('PERCORE_TLS_SELF_SIGNED=1').and.include('PERCORE_HTTP2=0');
     const serveHelp = await runCli(['serve', '-h']);
     expect(serveHelp.code).to.equal(0);
     expect(serveHelp.stdout).to.equal(help.stdout);
@@ -151,6 +154,7 @@ describe('percore serve (the CLI as a child process)', function () {
     const defaults = await runCli(['serve', '--print-config'], { env: { PERCORE_PORT: undefined, PERCORE_HOST: undefined }, cwd: dir });
     const plain = JSON.parse(defaults.stdout) as Record<string, unknown>;
     expect(plain).to.include({ port: 8080, host: '127.0.0.1', root: dir, single: false, cors: false, dotfiles: 'hide', debug: false });
+    expect(plain).to.include({ cert: null, key: null, tlsSelfSigned: false, http2: true });
     expect(plain).to.include({
       metrics: false,
       metricsPath: '/metrics',
