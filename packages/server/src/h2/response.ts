@@ -73,12 +73,14 @@ export class Http2Response extends ResponseBase {
   }
 
   end(body?: string | Uint8Array): void {
-    if (this.done) return;
+    if (this.aborted) return;
+    if (this.done) throw new PercoreError('PERCORE_ERR_RESPONSE_FINISHED', 'end called twice');
     const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     if (!this.sentHead) {
       const declared = this.headers?.declaredLength ?? -1;
-      // A body given whole says its own length; HEAD keeps what the handler declared.
-      const contentLength = this.isHead ? declared : length > 0 || declared < 0 ? length : declared;
+      // A body given whole says its own length; RFC 9110 9.3.2: a HEAD ended without one reports
+      // the length the handler declared (what GET would send), as on HTTP/1.x.
+      const contentLength = this.isHead && length === 0 && declared >= 0 ? declared : length > 0 || declared < 0 ? length : declared;
       if (!this.isHead && declared >= 0 && length !== declared && !statusHasNoBody(this.status)) {
         throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `a body of ${length} bytes with Content-Length ${declared}`);
       }

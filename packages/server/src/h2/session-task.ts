@@ -29,6 +29,10 @@ export class Http2SessionTask extends Task {
     private readonly host: Http2Host,
   ) {
     super(context, { readsSocket: false });
+    // The TLS server allows half-open sockets for HTTP/1.x, and a lent socket's 'end' reaches no
+    // task: HTTP/2 has no half-closed connection, so the client's FIN ends ours too, as on
+    // node:http2's own servers. The socket then closes, and with it the session and its streams.
+    context.socket.once('end', () => context.socket.end());
     this.remoteAddress = context.socket.remoteAddress ?? '';
     this.remotePort = context.socket.remotePort ?? 0;
     host.adopt(this);
