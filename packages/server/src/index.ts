@@ -78,6 +78,7 @@ export {
 } from './scheduler/reconnect.js';
 export { ConnectionPool, type PoolOptions, type PoolStats } from './scheduler/pool.js';
 export type { TransportOptions } from './scheduler/transport.js';
+export type { Http2Options } from './h2/options.js';
 
 // The RESP (Redis) protocol: a client task on the scheduler, and the codec
 export { RespClient, type RespClientState, type RespClientStats } from './resp/client.js';

@@ -74,6 +74,12 @@ export function checkServerOptions(options: ServerOptions): void {
   if (engine === 'uws' && options.connections !== undefined) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'connections (maxConnections, noDelay) are net engine options; uWS manages its own');
   }
+  if (engine === 'uws' && options.http2 !== undefined && options.http2 !== false) {
+    throw new PercoreError(
+      'PERCORE_ERR_INVALID_OPTION',
+      'http2 runs on the net engine: uWebSockets.js serves HTTP/1.1 only (it negotiates no ALPN)',
+    );
+  }
   if (engine === 'uws' && options.transport?.alpn !== undefined) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'transport.alpn runs on the net engine: uWebSockets.js has no ALPN map');
   }

@@ -50,7 +50,7 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
       stream.on('trailers', (_fields: IncomingHttpHeaders, _flags: number, rawTrailers: string[]) => {
         this.trailers = Http2Request.trailerFields(rawTrailers);
       });
-      stream.on('end', () => this.request.endBody(this.trailers));
+      stream.on('end', () => this.onBodyEnd());
     }
     const observer = observerNow(host.observers);
     if (observer !== null) {
@@ -110,7 +110,7 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
 
   cut(error: PercoreError): void {
     this.abortError ??= error;
-    this.reset(constants.NGHTTP2_INTERNAL_ERROR);
+    this.reset(true);
   }
 
   // ---- BodyOwner ---------------------------------------------------------------------------
@@ -136,7 +136,7 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
       this.abortError = error;
       this.request.failBody(error);
       this.response.abort();
-      this.reset(constants.NGHTTP2_CANCEL);
+      this.reset(true);
       return;
     }
     this.host.scheduler.logger.error(
@@ -156,6 +156,15 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
       return;
     }
     this.request.pushBody(chunk);
+  }
+
+  private onBodyEnd(): void {
+    // node:http2 ends the readable side of a stream the client reset, too: that body is not whole.
+    if (this.stream.aborted || this.stream.rstCode !== constants.NGHTTP2_NO_ERROR) {
+      this.request.failBody(new PercoreError('PERCORE_ERR_ABORTED', `the client reset the stream (${this.stream.rstCode})`));
+    } else {
+      this.request.endBody(this.trailers);
+    }
   }
 
   private onStreamClose(): void {
@@ -184,7 +193,7 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
     if (decision === 'cut') {
       this.abortError = error;
       response.abort();
-      this.reset(constants.NGHTTP2_INTERNAL_ERROR);
+      this.reset(true);
       return;
     }
     response.resetForError(decision.status);
@@ -204,18 +213,25 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
       response.end(reply.body);
       // RFC 9113 8.1: a server may answer before the request is complete, then reset the stream
       // with NO_ERROR to say the rest of the body is not wanted.
-      if (!this.stream.endAfterHeaders && !this.stream.readableEnded) this.reset(constants.NGHTTP2_NO_ERROR);
+      if (!this.stream.endAfterHeaders && !this.stream.readableEnded) this.reset(false);
     } else if (!response.finished) {
       this.abortError ??= error;
       response.abort();
-      this.reset(constants.NGHTTP2_INTERNAL_ERROR);
+      this.reset(true);
     }
   }
 
-  private reset(code: number): void {
+  /**
+   * RST_STREAM: NO_ERROR once the response already ended has gone out (RFC 9113 8.1: the rest of
+   * the request is not wanted); `failed`: INTERNAL_ERROR at once, through destroy(): node:http2's
+   * close(code) would first end the response with END_STREAM, telling the client a cut response
+   * was whole.
+   */
+  private reset(failed: boolean): void {
     if (this.closed || this.stream.destroyed) return;
     this.resetByUs = true;
-    this.stream.close(code);
+    if (!failed) this.stream.close(constants.NGHTTP2_NO_ERROR);
+    else this.stream.destroy(new PercoreError('PERCORE_ERR_ABORTED', 'the response was cut short'));
   }
 
   private armTimeout(): void {
