@@ -23,7 +23,8 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
   readonly response: Http2Response;
   private timer: Timer | null = null;
   private received = 0;
-  private trailers: string[] | null = null;
+  /** @internal The client's trailer fields, once its HEADERS frame after the body came. */
+  trailers: string[] | null = null;
   /** We reset the stream ourselves: its close is no client reset. */
   private resetByUs = false;
   private closed = false;
@@ -42,15 +43,15 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
     const hasBody = !stream.endAfterHeaders;
     this.request = new Http2Request(this, headers, flat, hasBody);
     this.response = new Http2Response(this, stream, this.request.method === 'HEAD', host.options.serverName);
-    stream.on('close', () => this.onStreamClose());
+    // Shared listeners with the stream as `this`: no closures per stream on the hello path.
+    (stream as ExchangeStream)[kExchange] = this;
+    stream.on('close', onStreamClose);
     stream.on('error', ignoreStreamError);
-    stream.on('drain', () => this.response.drained());
+    stream.on('drain', onStreamDrain);
     if (hasBody) {
-      stream.on('data', (chunk: Buffer) => this.onBody(chunk));
-      stream.on('trailers', (_fields: IncomingHttpHeaders, _flags: number, rawTrailers: string[]) => {
-        this.trailers = Http2Request.trailerFields(rawTrailers);
-      });
-      stream.on('end', () => this.onBodyEnd());
+      stream.on('data', onStreamData);
+      stream.on('trailers', onStreamTrailers);
+      stream.on('end', onStreamEnd);
     }
     const observer = observerNow(host.observers);
     if (observer !== null) {
@@ -148,7 +149,8 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
 
   // ------------------------------------------------------------------------------------------
 
-  private onBody(chunk: Buffer): void {
+  /** @internal */
+  onBody(chunk: Buffer): void {
     this.received += chunk.length;
     if (this.observed !== null) this.observed.bytesIn = this.received;
     if (this.received > this.host.options.maxBodySize) {
@@ -158,7 +160,8 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
     this.request.pushBody(chunk);
   }
 
-  private onBodyEnd(): void {
+  /** @internal */
+  onBodyEnd(): void {
     // node:http2 ends the readable side of a stream the client reset, too: that body is not whole.
     if (this.stream.aborted || this.stream.rstCode !== constants.NGHTTP2_NO_ERROR) {
       this.request.failBody(new PercoreError('PERCORE_ERR_ABORTED', `the client reset the stream (${this.stream.rstCode})`));
@@ -167,7 +170,8 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
     }
   }
 
-  private onStreamClose(): void {
+  /** @internal */
+  onStreamClose(): void {
     this.closed = true;
     this.cancelTimeout();
     const clientReset = !this.resetByUs && this.stream.rstCode !== constants.NGHTTP2_NO_ERROR;
@@ -255,5 +259,23 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
   }
 }
 
+const kExchange = Symbol('percore.http2Exchange');
+type ExchangeStream = ServerHttp2Stream & { [kExchange]: Http2Exchange };
+
+function onStreamClose(this: ExchangeStream): void {
+  this[kExchange].onStreamClose();
+}
+function onStreamDrain(this: ExchangeStream): void {
+  this[kExchange].response.drained();
+}
+function onStreamData(this: ExchangeStream, chunk: Buffer): void {
+  this[kExchange].onBody(chunk);
+}
+function onStreamTrailers(this: ExchangeStream, _fields: IncomingHttpHeaders, _flags: number, rawTrailers: string[]): void {
+  this[kExchange].trailers = Http2Request.trailerFields(rawTrailers);
+}
+function onStreamEnd(this: ExchangeStream): void {
+  this[kExchange].onBodyEnd();
+}
 /** A stream's errors (a reset, a session torn down) end it; its 'close' tells the exchange. */
 function ignoreStreamError(): void {}
