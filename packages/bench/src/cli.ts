@@ -80,6 +80,7 @@ export function usage(cores = availableParallelism()): string {
        pnpm bench resp-client [opts]   percore's RespClient against ioredis and node-redis (pnpm bench resp-client --help)
        pnpm bench websocket [opts]     WebSocket echo, fan-out and idle memory against ws and uWS (pnpm bench websocket --help)
        pnpm bench idle [options]       memory per idle keep-alive HTTP connection, per server (pnpm bench idle --help)
+       pnpm bench tls [options]        HTTPS keep-alive, HTTP/2 and new TLS connections per second (pnpm bench tls --help)
 
 pnpm bench measures hello world on every server side by side with ab, wrk and autocannon at
 -c25, interleaved over rounds (the order alternates each round), and writes

@@ -60,6 +60,12 @@ if (soakArgs[0] === 'idle') {
   process.exit(await idleMain(soakArgs.slice(1), `pnpm bench ${soakArgs.map(shellWord).join(' ')}`));
 }
 
+// `pnpm bench tls`: HTTPS keep-alive, HTTP/2 and new TLS connections per second (tls/main.ts).
+if (soakArgs[0] === 'tls') {
+  const { tlsMain } = await import('./tls/main.js');
+  process.exit(await tlsMain(soakArgs.slice(1), `pnpm bench ${soakArgs.map(shellWord).join(' ')}`));
+}
+
 let parsed: Parsed;
 try {
   parsed = parseCli(process.argv.slice(2));

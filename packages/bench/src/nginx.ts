@@ -96,3 +96,30 @@ export function nginxHelloCommand(scratch: string, port: number, workers: number
 export function nginxMissing(): string | null {
   return existsSync(NGINX_BIN) ? null : `nginx is not installed at ${NGINX_BIN} (apt-get install nginx, or set PERCORE_NGINX)`;
 }
+
+export interface NginxTlsHelloOptions extends NginxHelloOptions {
+  certFile: string;
+  keyFile: string;
+}
+
+/**
+ * The hello config over TLS: `listen ... ssl http2` (nginx 1.22 has no `http2 on;`, which came in
+ * 1.25.1), TLS 1.3 only, nginx's defaults otherwise (session tickets on, as node's are), and
+ * the hello body as a `return 200`.
+ */
+export function nginxTlsHelloConfig(o: NginxTlsHelloOptions): string {
+  return nginxHelloConfig(o).replace(
+    `    listen 127.0.0.1:${o.port};\n`,
+    `    listen 127.0.0.1:${o.port} ssl http2;\n` +
+      `    ssl_certificate ${o.certFile};\n    ssl_certificate_key ${o.keyFile};\n    ssl_protocols TLSv1.3;\n`,
+  );
+}
+
+/** Writes the TLS hello config into a fresh prefix dir under `scratch` and returns the command line that runs it. */
+export function nginxTlsHelloCommand(scratch: string, o: Omit<NginxTlsHelloOptions, 'dir'>): string[] {
+  const dir = join(scratch, `nginx-tls-${o.port}`);
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, nginxTlsHelloConfig({ ...o, dir }));
+  return [NGINX_BIN, '-p', dir, '-c', conf, '-e', join(dir, 'error.log')];
+}
