@@ -343,6 +343,8 @@ describe('percore serve (the CLI as a child process)', function () {
     }
     const cli = await serveCli([dir, '-p', '0', '-w', '1', '-c', cert, '-k', key]);
     expect(cli.url).to.match(/^https:\/\//);
+    expect(cli.line).to.include('engine net, https, h2 + http/1.1');
+    expect(cli.stdout()).to.not.include('self-signed');
     const body = await new Promise<string>((resolve, reject) => {
       const req = request(`${cli.url}/hello.txt`, { ca: readFileSync(cert) }, (res) => {
         let text = '';

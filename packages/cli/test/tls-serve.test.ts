@@ -103,7 +103,7 @@ describe('percore serve over TLS: --tls-self-signed and --no-http2 (the CLI as a
     // New connections until both workers have answered: each presents the printed certificate.
     const pids = new Set<string>();
     let pem = '';
-    for (let attempt = 0; attempt < 60 && pids.size < 2; attempt++) {
+    for (let attempt = 0; attempt < 200 && pids.size < 2; attempt++) {
       const socket = await openTls(port, ['http/1.1']);
       const cert = new X509Certificate(socket.getPeerCertificate(true).raw);
       expect(cert.fingerprint256).to.equal(printed.fingerprint);
