@@ -71,6 +71,7 @@ export const errorCatalog = {
     'The request did not ask for this upgrade: it needs HTTP/1.1, Upgrade naming the protocol, Connection: upgrade, and no body pending (RFC 9110 7.8)',
   ),
   PERCORE_ERR_UPGRADE_UNSUPPORTED: spec(0, 'This engine cannot hand a connection over to another protocol'),
+  PERCORE_ERR_TRAILERS_UNSUPPORTED: spec(0, 'This engine cannot send trailer fields'),
 
   // Routing and static files
   PERCORE_ERR_INVALID_ROUTE: spec(0, 'A route pattern is invalid or conflicts with one already registered'),

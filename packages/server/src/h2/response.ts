@@ -31,6 +31,8 @@ export class Http2Response extends ResponseBase {
   private sentLength = 0;
   private declaredLength = -1;
   private noBody = false;
+  /** The head said a trailer section follows the body. */
+  private sendsTrailers = false;
   /** Bytes of body handed to the stream. */
   bodyBytesOut = 0;
 
@@ -87,7 +89,11 @@ export class Http2Response extends ResponseBase {
       this.done = true;
       this.owner.finished();
       if (!this.sendHead(contentLength, length === 0 || this.isHead || statusHasNoBody(this.status))) return;
-      if (this.noBody || length === 0) return;
+      if (this.noBody) return;
+      if (length === 0) {
+        if (this.sendsTrailers) this.stream.end();
+        return;
+      }
       this.sentLength = length;
       this.bodyBytesOut += length;
       this.stream.end(body);
@@ -141,8 +147,25 @@ export class Http2Response extends ResponseBase {
       head['content-length'] = contentLength;
     }
     if (this.serverName !== null) head.server = this.serverName;
-    this.stream.respond(head, { endStream });
+    // Trailers set (or announced by a Trailer field) before the head: the stream stays open after
+    // the last DATA frame for a HEADERS frame of trailers (RFC 9113 8.1).
+    this.sendsTrailers = !this.noBody && (this.trailerFields !== null || headers?.has('trailer') === true);
+    if (this.sendsTrailers) {
+      this.stream.once('wantTrailers', () =>
+        this.stream.sendTrailers(trailerObject(this.trailerFields?.lowerNames, this.trailerFields?.values)),
+      );
+      this.stream.respond(head, { endStream: false, waitForTrailers: true });
+    } else {
+      this.stream.respond(head, { endStream });
+    }
     this.owner.progressed();
     return true;
   }
+}
+
+/** Trailer fields as node:http2 takes them (names in lower case); none: an empty trailer section. */
+function trailerObject(names: readonly string[] | undefined, values: readonly string[] | undefined): OutgoingHttpHeaders {
+  const fields: OutgoingHttpHeaders = {};
+  if (names !== undefined) for (let i = 0; i < names.length; i++) fields[names[i]!] = values![i]!;
+  return fields;
 }

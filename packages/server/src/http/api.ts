@@ -98,6 +98,15 @@ export interface HttpResponse {
   /** Sends the rest of the body, if any, and finishes. Adds Content-Length when nothing was streamed. */
   end(body?: string | Uint8Array): void;
   /**
+   * A trailer field, sent after the body (RFC 9110 6.5): a checksum, or gRPC's status. Set it any
+   * time before `end`. It goes out where the framing carries trailers: on HTTP/2 (set it, or
+   * announce it with a `Trailer` header, before the head goes out), and on HTTP/1.1 with a
+   * chunked body (one streamed without Content-Length); elsewhere it is dropped, as RFC 9110 6.5
+   * lets a sender do. Fields that frame, route or authenticate the message are refused
+   * (PERCORE_ERR_INVALID_RESPONSE_HEADER); the uws engine throws PERCORE_ERR_TRAILERS_UNSUPPORTED.
+   */
+  setTrailer(name: string, value: HeaderValue): this;
+  /**
    * Switches the connection to another protocol (RFC 9110 7.8, 15.2.2): sends `101 Switching
    * Protocols` with `Connection: Upgrade`, `Upgrade: <protocol>`, the headers set so far and
    * `headers`, then hands the socket to the task `factory` makes. `head` holds the bytes the client

@@ -1,6 +1,31 @@
 import { PercoreError } from '../errors.js';
 import type { HeaderValue, HttpResponse } from './api.js';
+import { checkHeaderName, checkHeaderValue } from './header-validation.js';
 import { ResponseHeaders } from './response-headers.js';
+
+/** RFC 9110 6.5.1: fields a trailer must not carry (framing, routing, authentication, controls, content). */
+const FORBIDDEN_TRAILERS = new Set([
+  'authorization',
+  'cache-control',
+  'connection',
+  'content-encoding',
+  'content-length',
+  'content-range',
+  'content-type',
+  'expect',
+  'host',
+  'keep-alive',
+  'max-forwards',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'range',
+  'set-cookie',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'www-authenticate',
+]);
 import type { HandOverFactory } from '../scheduler/task.js';
 
 /**
@@ -17,6 +42,8 @@ export abstract class ResponseBase implements HttpResponse {
   private abortController: AbortController | null = null;
   private abortCallbacks: Array<() => void> | null = null;
   private drainWaiters: Array<() => void> | null = null;
+  /** Made on the first setTrailer. */
+  protected trailerFields: ResponseHeaders | null = null;
 
   abstract write(chunk: string | Uint8Array): boolean;
   abstract end(body?: string | Uint8Array): void;
@@ -58,6 +85,17 @@ export abstract class ResponseBase implements HttpResponse {
     return this;
   }
 
+  setTrailer(name: string, value: HeaderValue): this {
+    if (this.done) throw new PercoreError('PERCORE_ERR_RESPONSE_FINISHED', `cannot set trailer ${name}`);
+    const lower = checkHeaderName(name);
+    // RFC 9110 6.5.1: no field that frames, routes or authenticates the message, or modifies the request.
+    if (FORBIDDEN_TRAILERS.has(lower)) throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `${name} cannot be a trailer field`);
+    const text = Array.isArray(value) ? value.join(', ') : String(value);
+    checkHeaderValue(name, text);
+    (this.trailerFields ??= new ResponseHeaders()).set(name, text);
+    return this;
+  }
+
   getHeader(name: string): string | undefined {
     return this.headers?.get(name);
   }
@@ -95,6 +133,7 @@ export abstract class ResponseBase implements HttpResponse {
   resetForError(status: number): void {
     this.status = status;
     this.headers = null;
+    this.trailerFields = null;
     this.setHeader('Content-Type', 'text/plain; charset=utf-8');
   }
 

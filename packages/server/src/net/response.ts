@@ -101,7 +101,7 @@ export class NetResponse extends ResponseBase {
       const parts: Array<string | Uint8Array> = [];
       const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
       if (length > 0 && this.framing !== Framing.None) parts.push(...this.frame('', body!, length));
-      if (this.framing === Framing.Chunked) parts.push(LAST_CHUNK);
+      if (this.framing === Framing.Chunked) parts.push(this.trailerFields === null ? LAST_CHUNK : this.lastChunkWithTrailers());
       // A declared length that was not met leaves the message short: the connection must close.
       if (this.framing === Framing.Fixed && this.sentLength !== this.fixedLength) this.keepAlive = false;
       this.done = true;
@@ -135,6 +135,14 @@ export class NetResponse extends ResponseBase {
     this.done = true;
     this.settleDrainWaiters();
     this.owner.upgradeResponse(this, `${head}\r\n`, factory);
+  }
+
+  /** RFC 9112 7.1.2: the last chunk, then the trailer section, then the final CRLF. */
+  private lastChunkWithTrailers(): string {
+    const { names, values } = this.trailerFields!;
+    let text = '0\r\n';
+    for (let i = 0; i < names.length; i++) text += `${names[i]}: ${values[i]}\r\n`;
+    return `${text}\r\n`;
   }
 
   private buildHead(contentLength: number): string {

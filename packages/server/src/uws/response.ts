@@ -77,6 +77,11 @@ export class UwsResponse extends ResponseBase {
     throw new PercoreError('PERCORE_ERR_UPGRADE_UNSUPPORTED', 'the uws engine cannot hand a connection to a task');
   }
 
+  /** uWS writes the last chunk itself, with no trailer section. */
+  override setTrailer(): this {
+    throw new PercoreError('PERCORE_ERR_TRAILERS_UNSUPPORTED', 'the uws engine cannot send trailer fields');
+  }
+
   /** @internal Whether a write waits for the client to read (onWritable has not come yet). */
   get waitingForClient(): boolean {
     return this.isBlocked;

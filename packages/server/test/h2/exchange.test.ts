@@ -154,6 +154,42 @@ describe('h2: the handler API on HTTP/2 streams', function () {
     expect((await reply).body.toString()).to.equal(String(total));
   });
 
+  it('sends trailer fields in a HEADERS frame after the body: set before the head, or announced by Trailer', async () => {
+    const server = await startHttp2((req, res) => {
+      if (req.path === '/announced') {
+        res.setHeader('Trailer', 'x-checksum');
+        res.write('streamed');
+        res.setTrailer('X-Checksum', 'after the head');
+        res.end();
+        return;
+      }
+      if (req.path === '/late') {
+        res.write('streamed');
+        res.setTrailer('X-Checksum', 'dropped');
+        res.end();
+        return;
+      }
+      res.setTrailer('X-Checksum', 'abc');
+      res.setTrailer('grpc-status', 0);
+      res.end(req.path === '/empty' ? undefined : 'whole');
+    });
+    const client = await http2Client(server.url);
+    const trailersOf = async (path: string) => {
+      const stream = client.request({ ':path': path }, { endStream: true });
+      const trailers = new Promise<Record<string, unknown>>((resolve) => {
+        stream.once('trailers', (fields) => resolve(Object.fromEntries(Object.entries(fields))));
+        stream.once('end', () => resolve({}));
+      });
+      const reply = await collect(stream);
+      return { body: reply.body.toString(), trailers: await trailers };
+    };
+    expect(await trailersOf('/')).to.deep.equal({ body: 'whole', trailers: { 'x-checksum': 'abc', 'grpc-status': '0' } });
+    expect(await trailersOf('/empty')).to.deep.equal({ body: '', trailers: { 'x-checksum': 'abc', 'grpc-status': '0' } });
+    expect(await trailersOf('/announced')).to.deep.equal({ body: 'streamed', trailers: { 'x-checksum': 'after the head' } });
+    // Set after a head that announced none: the stream had ended with its last DATA frame.
+    expect(await trailersOf('/late')).to.deep.equal({ body: 'streamed', trailers: {} });
+  });
+
   it('leaves out connection-specific headers a handler sets (RFC 9113 8.2.2), and keeps the others', async () => {
     const server = await startHttp2((_req, res) => {
       res.setHeader('Connection', 'close');

@@ -276,6 +276,40 @@ describe('http/response', function () {
       expect((await client.readResponse()).text).to.equal('next');
     });
 
+    it('sends trailer fields after the last chunk (RFC 9112 7.1.2), drops them with a Content-Length, and keeps the connection', async function () {
+      const refused: Array<string | undefined> = [];
+      const { connect } = await startServer((req, res) => {
+        refused.push(
+          codeOf(() => res.setTrailer('Content-Length', '3')),
+          codeOf(() => res.setTrailer('bad name', 'x')),
+        );
+        res.setTrailer('X-Checksum', 'abc');
+        if (req.path === '/fixed') {
+          res.end('whole');
+          return;
+        }
+        res.write('hello');
+        res.setTrailer('X-Count', 1);
+        res.end();
+        refused.push(codeOf(() => res.setTrailer('X-Late', 'no')));
+      });
+      const client = await connect();
+      await client.write(get('/'));
+      expectBytes(
+        await client.readResponse(),
+        'HTTP/1.1 200 OK\r\nDate: DATE\r\nTransfer-Encoding: chunked\r\nKeep-Alive: timeout=5\r\n\r\n5\r\nhello\r\n0\r\nX-Checksum: abc\r\nX-Count: 1\r\n\r\n',
+      );
+      await client.write(get('/fixed'));
+      expectBytes(await client.readResponse(), 'HTTP/1.1 200 OK\r\nDate: DATE\r\nContent-Length: 5\r\nKeep-Alive: timeout=5\r\n\r\nwhole');
+      expect(refused).to.deep.equal([
+        'PERCORE_ERR_INVALID_RESPONSE_HEADER',
+        'PERCORE_ERR_INVALID_RESPONSE_HEADER',
+        'PERCORE_ERR_RESPONSE_FINISHED',
+        'PERCORE_ERR_INVALID_RESPONSE_HEADER',
+        'PERCORE_ERR_INVALID_RESPONSE_HEADER',
+      ]);
+    });
+
     it('sends a chunked response whose handler writes nothing before end()', async function () {
       const { connect } = await startServer((_req, res) => {
         res.write('');

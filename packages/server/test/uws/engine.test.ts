@@ -50,6 +50,17 @@ describe('uws/engine', function () {
   useEngineCleanup();
   const start = (handler: Handler, options?: EngineOptions) => startEngine('uws', handler, options);
 
+  it('refuses trailer fields with PERCORE_ERR_TRAILERS_UNSUPPORTED: uWS writes the last chunk itself', async () => {
+    let code: string | undefined;
+    const server = await start((_req, res) => {
+      code = codeOf(() => res.setTrailer('X-Checksum', 'abc'));
+      res.end('ok');
+    });
+    const reply = await fetch(`${server.url}/`);
+    expect(await reply.text()).to.equal('ok');
+    expect(code).to.equal('PERCORE_ERR_TRAILERS_UNSUPPORTED');
+  });
+
   describe('loadUws', function () {
     it('returns the uWebSockets.js module, the same one every time, and the one the server uses', async function () {
       const uws = loadUws();
