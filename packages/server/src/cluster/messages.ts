@@ -41,6 +41,8 @@ export type PrimaryMessage =
   | { percore: 'metrics-collect'; id: number }
   /** The cluster's metrics, merged, for the worker's 'metrics-request' of this id. */
   | { percore: 'metrics-reply'; id: number; snapshot: MetricsSnapshot }
+  /** The cluster's new TLS session ticket keys (48 bytes, hex): use them from now on. */
+  | { percore: 'tls-ticket-keys'; keys: string }
   | PublishEnvelope;
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {

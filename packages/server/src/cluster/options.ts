@@ -4,6 +4,7 @@ import { checkServerOptions, type ServerOptions } from '../server.js';
 import { resolveHealthOptions, type HealthOptions, type ResolvedHealthOptions } from '../health/health-checks.js';
 import { resolveMetricsOptions, type MetricsOptions, type ResolvedMetricsOptions } from '../metrics/options.js';
 import type { WorkerStats } from './messages.js';
+import { DEFAULT_TICKET_ROTATION_MS } from './ticket-keys.js';
 
 /**
  * What `serve` takes: a server's options (`createServer`'s: engine, handler or protocol,
@@ -43,6 +44,13 @@ export interface ServeOptions extends ServerOptions {
   metrics?: boolean | MetricsOptions;
   /** `/healthz` and `/readyz` for load balancers (off by default); readiness is 503 once a drain starts. */
   health?: boolean | HealthOptions;
+  /**
+   * Under TLS on the net engine, the primary makes the session ticket keys and gives them to every
+   * worker, so a session resumes on whichever worker a reconnect lands; it makes new ones this
+   * often (default 12 h; 0: never). Tickets issued before a rotation no longer resume (a full
+   * handshake follows). Unused where `transport.tls.ticketKeys` is set: the program's keys win.
+   */
+  tlsTicketRotationMs?: number;
 }
 
 export interface ClusterStats {
@@ -69,6 +77,7 @@ export type ResolvedServeOptions = Required<
     | 'restartDelayMs'
     | 'statsIntervalMs'
     | 'handleSignals'
+    | 'tlsTicketRotationMs'
   >
 > &
   ServeOptions & {
@@ -92,6 +101,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
     restartDelayMs: options.restartDelayMs ?? 100,
     statsIntervalMs: options.statsIntervalMs ?? 1000,
     handleSignals: options.handleSignals ?? true,
+    tlsTicketRotationMs: options.tlsTicketRotationMs ?? DEFAULT_TICKET_ROTATION_MS,
     metricsConfig: resolveMetricsOptions(options.metrics),
     healthConfig: resolveHealthOptions(options.health),
   };
@@ -124,6 +134,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   integer('crashLoopWindowMs', 1, 2 ** 31 - 1);
   integer('restartDelayMs', 0, 60_000);
   integer('statsIntervalMs', 0, 2 ** 31 - 1);
+  integer('tlsTicketRotationMs', 0, 2 ** 31 - 1);
   if (typeof resolved.host !== 'string' || resolved.host.length === 0) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'host must be a non-empty string');
   }

@@ -7,6 +7,7 @@ import type { ClusterStats, ResolvedServeOptions } from './options.js';
 import { isPublishEnvelope, type PublishEnvelope } from '../pubsub/envelope.js';
 import type { FamilySnapshot } from '../metrics/snapshot.js';
 import { MetricsGatherer } from './metrics-gatherer.js';
+import { managesTicketKeys, newTicketKeys, TICKET_KEYS_ENV } from './ticket-keys.js';
 
 /** Environment variables that tell a forked process it is a percore worker, and where to listen. */
 export const WORKER_ENV = 'PERCORE_WORKER';
@@ -31,6 +32,8 @@ interface WorkerRecord {
   stoppedAccepting: Deferred<void>;
   exited: Deferred<{ code: number | null; signal: string | null }>;
   killed: boolean;
+  /** The ticket keys (hex) this worker was given last. */
+  ticketKeys: string | null;
 }
 
 /**
@@ -49,6 +52,9 @@ export class Supervisor {
   private statsTimer: NodeJS.Timeout | null = null;
   private startup: Deferred<void> | null = null;
   private readonly metrics: MetricsGatherer | null;
+  /** The cluster's TLS session ticket keys (hex), when percore makes them; null otherwise. */
+  private ticketKeys: string | null;
+  private rotationTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly options: ResolvedServeOptions,
@@ -60,6 +66,9 @@ export class Supervisor {
     const metrics = options.metricsConfig;
     this.metrics = metrics === null ? null : new MetricsGatherer(metrics.collectTimeoutMs, logger, () => this.metricsFamilies());
     void this.done.promise.then(() => this.metrics?.stop());
+    // One set of keys for every worker: a session ticket one issued resumes on any other.
+    this.ticketKeys = managesTicketKeys(options) ? newTicketKeys().toString('hex') : null;
+    void this.done.promise.then(() => this.stopRotation());
   }
 
   /** What only the primary knows: restarts, and the workers serving. */
@@ -114,6 +123,33 @@ export class Supervisor {
       this.statsTimer = setInterval(() => onStats(this.stats()), this.options.statsIntervalMs);
       this.statsTimer.unref();
     }
+    if (this.ticketKeys !== null && this.options.tlsTicketRotationMs > 0) {
+      this.rotationTimer = setInterval(() => this.rotateTicketKeys(), this.options.tlsTicketRotationMs);
+      this.rotationTimer.unref();
+    }
+  }
+
+  /**
+   * Makes new TLS session ticket keys and gives them to every listening worker (one still starting
+   * gets them once it listens; one forked later, at fork). node:tls holds one key, so tickets
+   * issued before now stop resuming. Returns false where percore does not manage the keys.
+   */
+  rotateTicketKeys(): boolean {
+    if (this.ticketKeys === null) return false;
+    this.ticketKeys = newTicketKeys().toString('hex');
+    for (const record of this.records.values()) if (record.state === 'listening') this.sendTicketKeys(record);
+    return true;
+  }
+
+  private sendTicketKeys(record: WorkerRecord): void {
+    if (this.ticketKeys === null || record.ticketKeys === this.ticketKeys || !record.worker.isConnected()) return;
+    record.ticketKeys = this.ticketKeys;
+    record.worker.send({ percore: 'tls-ticket-keys', keys: this.ticketKeys } satisfies PrimaryMessage, () => {});
+  }
+
+  private stopRotation(): void {
+    if (this.rotationTimer !== null) clearInterval(this.rotationTimer);
+    this.rotationTimer = null;
   }
 
   stats(): ClusterStats {
@@ -198,6 +234,7 @@ export class Supervisor {
   private fork(): WorkerRecord {
     const env: Record<string, string> = { [WORKER_ENV]: '1', [PORT_ENV]: String(this.port) };
     if (this.metricsPort !== null) env[METRICS_PORT_ENV] = String(this.metricsPort);
+    if (this.ticketKeys !== null) env[TICKET_KEYS_ENV] = this.ticketKeys;
     const worker = cluster.fork(env);
     const record: WorkerRecord = {
       worker,
@@ -208,6 +245,7 @@ export class Supervisor {
       stoppedAccepting: deferred<void>(),
       exited: deferred(),
       killed: false,
+      ticketKeys: this.ticketKeys,
     };
     // A rejected listening promise is handled by whoever awaits it; don't let it go unhandled.
     record.listening.promise.catch(() => {});
@@ -224,6 +262,8 @@ export class Supervisor {
     switch (message.percore) {
       case 'listening':
         record.state = 'listening';
+        // Keys rotated while it started reached it too early: it listens for messages only now.
+        this.sendTicketKeys(record);
         record.listening.resolve();
         if (this.startup !== null && [...this.records.values()].every((r) => r.state !== 'starting')) {
           this.startup.resolve();

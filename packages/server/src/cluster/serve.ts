@@ -12,6 +12,7 @@ import { fromEnvelope, isPublishEnvelope, toEnvelope } from '../pubsub/envelope.
 import { onThreadPublish } from '../pubsub/thread.js';
 import type { MessageData } from '../pubsub/types.js';
 import { WorkerRuntime } from './worker-runtime.js';
+import { managesTicketKeys, newTicketKeys, TICKET_KEYS_ENV } from './ticket-keys.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
 
 /** A repeated stop signal sooner than this after the first is taken as the same request. */
@@ -35,6 +36,13 @@ export interface ServeHandle {
   workerPids(): number[];
   /** Rolling restart (primary only): replaces the workers one at a time without dropping a request. */
   restart(): Promise<void>;
+  /**
+   * Under TLS on the net engine (with no `transport.tls.ticketKeys` of the program's), makes new
+   * session ticket keys now, for every worker (the primary), or this process (`cluster: false`);
+   * tickets issued before stop resuming. Returns false where percore does not manage the keys
+   * (and in a worker: the primary rotates).
+   */
+  rotateTicketKeys(): boolean;
   /**
    * Publishes to every WebSocket subscribed to `topic`, in every worker of the cluster (from the
    * primary, a worker, or a single process). Text unless `isBinary` (default: binary for bytes).
@@ -108,6 +116,7 @@ async function serveAsPrimary(options: ResolvedServeOptions, logger: Logger): Pr
     stats: () => supervisor.stats(),
     workerPids: () => supervisor.workerPids(),
     restart: () => supervisor.restart(),
+    rotateTicketKeys: () => supervisor.rotateTicketKeys(),
     publish,
     close: () => supervisor.close(),
     exited: supervisor.exited,
@@ -180,6 +189,12 @@ async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle
   let metricsPort: number | null = null;
   try {
     await runtime.listen(options.host, port, options.backlog);
+    // The cluster's ticket keys, so a session resumes on any worker. After listen: node's cluster
+    // hands each worker, as it listens, the ticket keys the first worker had when it listened
+    // (tls.Server's _setServerData), which would undo a rotation in every worker forked later.
+    // No connection is accepted before this continuation runs.
+    const ticketKeys = process.env[TICKET_KEYS_ENV];
+    if (ticketKeys !== undefined) runtime.useTicketKeys(Buffer.from(ticketKeys, 'hex'));
     if (process.env[METRICS_PORT_ENV] !== undefined) metricsPort = await runtime.listenMetrics(Number(process.env[METRICS_PORT_ENV]));
   } catch (error) {
     // The primary makes the PercoreError again from this sentence.
@@ -209,6 +224,7 @@ async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle
       runtime.stopAccepting();
       send({ percore: 'stopped-accepting' });
     } else if (message?.percore === 'shutdown') void drain(message.graceMs);
+    else if (message?.percore === 'tls-ticket-keys') runtime.useTicketKeys(Buffer.from(message.keys, 'hex'));
     else if (message?.percore === 'metrics-collect')
       send({ percore: 'metrics-snapshot', id: message.id, snapshot: runtime.metricsSnapshot() });
     else if (message?.percore === 'metrics-reply') {
@@ -234,7 +250,16 @@ async function serveAsWorker(options: ResolvedServeOptions): Promise<ServeHandle
     setInterval(() => send({ percore: 'stats', stats: runtime.stats() }), options.statsIntervalMs).unref();
   }
   send({ percore: 'listening', port });
-  return localHandle('worker', options, port, metricsPort, runtime, () => drain(options.shutdownGraceMs), new Promise(() => {}));
+  return localHandle(
+    'worker',
+    options,
+    port,
+    metricsPort,
+    runtime,
+    () => drain(options.shutdownGraceMs),
+    new Promise(() => {}),
+    () => false,
+  );
 }
 
 async function serveInProcess(options: ResolvedServeOptions, logger: Logger): Promise<ServeHandle> {
@@ -251,10 +276,19 @@ async function serveInProcess(options: ResolvedServeOptions, logger: Logger): Pr
   const exited = new Promise<number>((resolve) => (resolveExited = resolve));
   let closing: Promise<number> | null = null;
   let statsTimer: NodeJS.Timeout | null = null;
+  // One process: node:tls made its own ticket keys; percore only rotates them.
+  const managesKeys = managesTicketKeys(options);
+  const rotateTicketKeys = () => managesKeys && runtime.useTicketKeys(newTicketKeys());
+  let rotationTimer: NodeJS.Timeout | null = null;
+  if (managesKeys && options.tlsTicketRotationMs > 0) {
+    rotationTimer = setInterval(rotateTicketKeys, options.tlsTicketRotationMs);
+    rotationTimer.unref();
+  }
   const stopThreadPublishes = runtime.publishes ? onThreadPublish((...publish) => runtime.publish(...publish)) : () => {};
   const close = () => {
     if (closing === null) {
       stopThreadPublishes();
+      if (rotationTimer !== null) clearInterval(rotationTimer);
       closing = runtime.close(options.shutdownGraceMs).then(() => {
         if (statsTimer !== null) clearInterval(statsTimer);
         resolveExited(0);
@@ -276,7 +310,7 @@ async function serveInProcess(options: ResolvedServeOptions, logger: Logger): Pr
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   }
-  return localHandle('single', options, port, metricsPort, runtime, close, exited);
+  return localHandle('single', options, port, metricsPort, runtime, close, exited, rotateTicketKeys);
 }
 
 /** The handle of a process that serves itself: a cluster worker, or a single process. */
@@ -288,6 +322,7 @@ function localHandle(
   runtime: WorkerRuntime,
   close: () => Promise<number>,
   exited: Promise<number>,
+  rotateTicketKeys: () => boolean,
 ): ServeHandle {
   return {
     role,
@@ -306,6 +341,7 @@ function localHandle(
           role === 'worker' ? 'restart is the primary’s to call' : 'restart needs the cluster (cluster: true)',
         ),
       ),
+    rotateTicketKeys,
     close,
     exited,
     // Aborted once the engine has drained: a worker's `exited` never settles (its process ends first).

@@ -109,6 +109,17 @@ export class WorkerRuntime {
     return { pid: process.pid, requests: this.requests, scheduler: this.engine.scheduler.stats(), listener: this.engine.stats() };
   }
 
+  /**
+   * Serves TLS session tickets with these keys (48 bytes) from now on, unless the program set
+   * `transport.tls.ticketKeys` (its keys win) or the engine cannot take keys (uws). Returns
+   * whether the keys were taken.
+   */
+  useTicketKeys(keys: Buffer): boolean {
+    if (this.options.transport?.tls?.ticketKeys !== undefined || this.engine.setTicketKeys === undefined) return false;
+    this.engine.setTicketKeys(keys);
+    return true;
+  }
+
   /** Closes the listening socket; readiness answers 503 from now on. */
   stopAccepting(): void {
     this.accepting = false;
