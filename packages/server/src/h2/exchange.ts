@@ -210,11 +210,19 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
     const error = new PercoreError(code);
     this.request.failBody(error);
     if (!response.finished && !response.headersSent) {
-      // A canned reply is a whole response: the observer hears `ended`, with the error.
-      if (this.observed !== null) this.observed.error = error;
       const reply = cannedReply(code);
-      response.resetForError(reply.status);
-      response.end(reply.body);
+      // A canned reply is a whole response: the observer hears `ended`, with the error.
+      if (this.observed !== null) {
+        this.observed.ended(reply.status, 0, error);
+        this.observed = null;
+      }
+      // The handler's response will never be sent: it hears the abort, as on HTTP/1.x.
+      response.abort();
+      if (!this.closed && !this.stream.destroyed) {
+        const { status, contentType, body } = reply;
+        this.stream.respond({ ':status': status, 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+        this.stream.end(body);
+      }
       // RFC 9113 8.1: a server may answer before the request is complete, then reset the stream
       // with NO_ERROR to say the rest of the body is not wanted.
       if (!this.stream.endAfterHeaders && !this.stream.readableEnded) this.reset(false);

@@ -321,11 +321,21 @@ describe('h2: the handler API on HTTP/2 streams', function () {
     await eventually(() => server.engine.stats().connections === 0);
   });
 
-  it('answers a handler that never responds with 503 after responseTimeout', async () => {
-    const server = await startHttp2(() => new Promise<void>(() => {}), { http: { responseTimeout: 100 } });
+  it('answers a handler that never responds with 503 after responseTimeout, and tells it (onAborted)', async () => {
+    const heard = deferred<boolean>();
+    const server = await startHttp2(
+      (_req, res) => {
+        res.onAborted(() => heard.resolve(res.signal.aborted));
+        return new Promise<void>(() => {});
+      },
+      { http: { responseTimeout: 100 } },
+    );
     const client = await http2Client(server.url);
-    const { status } = await http2Request(client, { ':path': '/' });
+    const { status, body } = await http2Request(client, { ':path': '/' });
     expect(status).to.equal(503);
+    expect(body.toString()).to.contain('PERCORE_ERR_RESPONSE_TIMEOUT');
+    // The handler hears that its response will not be sent, as on HTTP/1.x.
+    expect(await heard.promise).to.equal(true);
     expect(server.logged.map((entry) => entry.code)).to.deep.equal(['PERCORE_ERR_RESPONSE_TIMEOUT']);
   });
 
