@@ -3,7 +3,16 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NGINX_BIN, nginxHelloCommand, nginxHelloConfig, nginxStaticCommand, nginxStaticConfig } from '../src/nginx.js';
+import {
+  NGINX_BIN,
+  nginxHelloCommand,
+  nginxHelloConfig,
+  nginxStaticCommand,
+  nginxStaticConfig,
+  nginxTlsHelloCommand,
+  nginxTlsHelloConfig,
+} from '../src/nginx.js';
+import { makeCertificate } from '../src/tls/certificate.js';
 
 describe('nginx static config', () => {
   const base = { dir: '/tmp/n', root: '/tmp/n/root', port: 4321 };
@@ -68,6 +77,30 @@ describe('nginx hello config', () => {
       execFileSync(argv[0]!, [...argv.slice(1), '-t', '-q'], { stdio: 'pipe' });
     } finally {
       rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('nginx TLS hello config', () => {
+  it('listens with ssl and http2 on the run certificate, TLS 1.3 only, with the hello body', () => {
+    const text = nginxTlsHelloConfig({ dir: '/tmp/t', port: 4325, workers: 1, certFile: '/tmp/c/cert.pem', keyFile: '/tmp/c/key.pem' });
+    expect(text).to.include('listen 127.0.0.1:4325 ssl http2;');
+    expect(text).to.include('ssl_certificate /tmp/c/cert.pem;');
+    expect(text).to.include('ssl_certificate_key /tmp/c/key.pem;');
+    expect(text).to.include('ssl_protocols TLSv1.3;');
+    expect(text).to.include('worker_processes 1;');
+    expect(text).to.include('return 200 "Hello world";');
+    expect(text).not.to.match(/listen 127\.0\.0\.1:4325;/);
+  });
+
+  it('writes a config that nginx itself accepts (nginx -t) with a real certificate, when nginx is installed', function () {
+    if (!existsSync(NGINX_BIN)) this.skip();
+    const cert = makeCertificate();
+    try {
+      const argv = nginxTlsHelloCommand(cert.dir, { port: 4326, workers: 1, certFile: cert.certFile, keyFile: cert.keyFile });
+      execFileSync(argv[0]!, [...argv.slice(1), '-t', '-q'], { stdio: 'pipe' });
+    } finally {
+      cert.remove();
     }
   });
 });
