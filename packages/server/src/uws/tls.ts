@@ -15,12 +15,15 @@ const UWS_TLS_OPTIONS = new Set(['key', 'cert', 'ca', 'passphrase']);
  * only, so the same PEM contents the net engine takes are written to a private temporary
  * directory (0700, files 0600), read by uWS while the app is made, and removed at once.
  * Throws PERCORE_ERR_TLS_CONFIG for what node:tls or uWS refuses, and PERCORE_ERR_INVALID_OPTION
- * for an ALPN map (uWS negotiates no ALPN) or a TLS option uWS lacks.
+ * for an ALPN map (uWS negotiates no ALPN), SNI certificates, or a TLS option uWS lacks.
  */
 export function makeApp(uws: Uws, transport: TransportOptions | undefined): TemplatedApp {
   if (transport === undefined) return uws.App();
   if (transport.alpn !== undefined) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'transport.alpn runs on the net engine: uWebSockets.js has no ALPN map');
+  }
+  if (transport.sni !== undefined) {
+    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'transport.sni runs on the net engine: the uws engine serves one certificate');
   }
   const tls = transport.tls;
   if (tls === undefined) return uws.App();
