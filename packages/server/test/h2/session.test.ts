@@ -6,7 +6,7 @@ import { deferred } from '../../src/util/deferred.js';
 import { codeOf, errorCode } from '../support/errors.js';
 import { eventually } from '../support/sockets.js';
 import { testCertificate } from '../support/tls-cert.js';
-import { rapidReset } from './rapid-reset-client.js';
+import { openStreamsAtOnce, rapidReset } from './frame-client.js';
 import { cleanupHttp2, collect, http2Client, http2Request, startHttp2 } from './support.js';
 
 const hello: Handler = (_req, res) => res.end('hello');
@@ -119,6 +119,24 @@ describe('h2: connections (GOAWAY, idle, limits, rapid reset)', function () {
     expect(failed).to.equal('ERR_HTTP2_STREAM_ERROR');
     expect(stream.rstCode).to.equal(constants.NGHTTP2_ENHANCE_YOUR_CALM);
     expect((await http2Request(client, { ':path': '/' })).status).to.equal(200);
+  });
+
+  it('refuses the streams a client opens past maxConcurrentStreams with REFUSED_STREAM, and answers the others', async () => {
+    let answered = 0;
+    const server = await startHttp2(
+      async (_req, res) => {
+        answered++;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        res.end('slow');
+      },
+      { http2: { maxConcurrentStreams: 3 } },
+    );
+    const resets = await openStreamsAtOnce(server.port, 5, 400);
+    expect([...resets.entries()]).to.deep.equal([
+      [7, constants.NGHTTP2_REFUSED_STREAM],
+      [9, constants.NGHTTP2_REFUSED_STREAM],
+    ]);
+    expect(answered).to.equal(3);
   });
 
   it('takes its header list size from http.maxHeaderSize by default', async () => {

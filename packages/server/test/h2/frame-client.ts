@@ -1,8 +1,8 @@
 /**
- * A CVE-2023-44487 ("rapid reset") client, written frame by frame (RFC 9113 4.1): node:http2's
- * own client never sends a stream it cancelled before it had an id, so it cannot attack. It sends
- * the preface and SETTINGS, then pairs of HEADERS (GET /, END_STREAM) and RST_STREAM (CANCEL),
- * and reads the frames that come back until the server closes the connection.
+ * HTTP/2 clients written frame by frame (RFC 9113 4.1), for what node:http2's own client never
+ * does: it never sends a stream it cancelled before it had an id, so it cannot attack with rapid
+ * reset (CVE-2023-44487), and it queues streams past the server's concurrency limit instead of
+ * sending them.
  */
 import { connect, type TLSSocket } from 'node:tls';
 import { testCertificate } from '../support/tls-cert.js';
@@ -30,6 +30,47 @@ function frame(type: number, flags: number, streamId: number, payload: Buffer): 
 function requestBlock(authority: string): Buffer {
   const name = Buffer.from(authority, 'latin1');
   return Buffer.concat([Buffer.from([0x82, 0x87, 0x84, 0x41, name.length]), name]);
+}
+
+/**
+ * Opens `streams` streams (GET /, END_STREAM) at once, ignoring the server's limit, and resolves
+ * after `waitMs` with the RST_STREAM codes the server sent, by stream id.
+ */
+export function openStreamsAtOnce(port: number, streams: number, waitMs = 500): Promise<Map<number, number>> {
+  return new Promise((resolve, reject) => {
+    const socket: TLSSocket = connect({
+      host: '127.0.0.1',
+      port,
+      servername: 'localhost',
+      ca: testCertificate().cert,
+      ALPNProtocols: ['h2'],
+    });
+    const resets = new Map<number, number>();
+    let received = Buffer.alloc(0);
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      while (received.length >= 9) {
+        const length = received.readUIntBE(0, 3);
+        if (received.length < 9 + length) break;
+        const type = received[3]!;
+        const flags = received[4]!;
+        if (type === FRAME_SETTINGS && (flags & FLAG_ACK) === 0) socket.write(frame(FRAME_SETTINGS, FLAG_ACK, 0, Buffer.alloc(0)));
+        if (type === FRAME_RST_STREAM) resets.set(received.readUInt32BE(5) & 0x7fffffff, received.readUInt32BE(9));
+        received = received.subarray(9 + length);
+      }
+    });
+    socket.once('secureConnect', () => {
+      const block = requestBlock(`localhost:${port}`);
+      const frames = [PREFACE, frame(FRAME_SETTINGS, 0, 0, Buffer.alloc(0))];
+      for (let i = 0; i < streams; i++) frames.push(frame(FRAME_HEADERS, FLAG_END_STREAM | FLAG_END_HEADERS, 2 * i + 1, block));
+      socket.write(Buffer.concat(frames));
+      setTimeout(() => {
+        socket.destroy();
+        resolve(resets);
+      }, waitMs);
+    });
+  });
 }
 
 export interface RapidResetResult {
