@@ -1,0 +1,34 @@
+/**
+ * Debian's Chromium (playwright-core) that trusts the test certificate by its key alone:
+ * --ignore-certificate-errors-spki-list names the SHA-256 of its SubjectPublicKeyInfo, so any
+ * other certificate would still be refused.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM } from '../static-clients/browser.js';
+import { testCertificate } from './tls-cert.js';
+
+/** base64(SHA-256(SPKI)) of the test certificate's public key, as Chromium's SPKI list wants it. */
+export function testCertificateSpkiHash(): string {
+  const spki = new X509Certificate(testCertificate().cert).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
+}
+
+export function launchChromiumTrustingTestCert(timeoutMs: number): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: timeoutMs,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-sync',
+      `--ignore-certificate-errors-spki-list=${testCertificateSpkiHash()}`,
+    ],
+  });
+}
