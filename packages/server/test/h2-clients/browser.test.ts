@@ -25,6 +25,23 @@ const FILES: Record<string, { type: string; body: string }> = {
   },
 };
 
+/** What the page shows, read in the page (a string: this package's types have no DOM). */
+const PAGE_STATE = `(() => {
+  const byId = (id) => document.getElementById(id);
+  const protocols = {};
+  for (const entry of performance.getEntries()) {
+    if ('nextHopProtocol' in entry) protocols[new URL(entry.name).pathname] = entry.nextHopProtocol;
+  }
+  return {
+    protocols,
+    title: document.title,
+    heading: byId('title').textContent,
+    color: getComputedStyle(byId('title')).color,
+    script: byId('out').textContent,
+    image: [byId('dot').naturalWidth, byId('dot').naturalHeight],
+  };
+})()`;
+
 describe('h2 clients: chromium', function () {
   this.timeout(60_000);
   let browser: Browser | null = null;
@@ -54,22 +71,7 @@ describe('h2 clients: chromium', function () {
     const page = await browser.newPage();
     const response = await page.goto(`https://127.0.0.1:${server.port}/`, { waitUntil: 'load' });
     expect(response?.status()).to.equal(200);
-    const loaded = await page.evaluate(() => {
-      const entries = performance.getEntries() as PerformanceResourceTiming[];
-      return {
-        protocols: Object.fromEntries(
-          entries.filter((entry) => 'nextHopProtocol' in entry).map((entry) => [new URL(entry.name).pathname, entry.nextHopProtocol]),
-        ),
-        title: document.title,
-        heading: document.getElementById('title')?.textContent,
-        color: getComputedStyle(document.getElementById('title')!).color,
-        script: document.getElementById('out')?.textContent,
-        image: [
-          (document.getElementById('dot') as HTMLImageElement).naturalWidth,
-          (document.getElementById('dot') as HTMLImageElement).naturalHeight,
-        ],
-      };
-    });
+    const loaded = (await page.evaluate(PAGE_STATE)) as Record<string, unknown>;
     expect(loaded).to.deep.equal({
       protocols: { '/': 'h2', '/style.css': 'h2', '/app.js': 'h2', '/dot.svg': 'h2' },
       title: 'percore h2',
