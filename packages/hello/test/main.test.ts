@@ -154,8 +154,7 @@ describe('percore-hello', function () {
         expect(match, line).to.not.equal(null);
         const socket = connectTls({ host: '127.0.0.1', port: Number(match![1]), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
         await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
-        // false while the engine offers no ALPN list (before HTTP/2), http/1.1 once it offers h2 too.
-        expect(socket.alpnProtocol).to.be.oneOf([false, 'http/1.1']);
+        expect(socket.alpnProtocol).to.equal('http/1.1');
         socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
         const { data } = await readUntil(socket, (received) => received.toString().endsWith('Hello world'));
         expect(data.toString()).to.match(/^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 11\r\n[^]*\r\n\r\nHello world$/);
@@ -164,6 +163,64 @@ describe('percore-hello', function () {
         started.child.kill('SIGTERM');
         expect(await within(started.exit, 15_000, 'hello to exit')).to.equal(0);
       }
+    });
+  });
+
+  describe('ALPN under TLS', () => {
+    let dir: string;
+    let cert: string;
+    let key: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'percore-hello-alpn-'));
+      cert = join(dir, 'cert.pem');
+      key = join(dir, 'key.pem');
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+        ],
+        { stdio: 'ignore' },
+      );
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** The protocol hello picks for a client offering h2 and http/1.1. */
+    async function negotiated(extra: string[]): Promise<string | false | null> {
+      const started = await startProcess(main.href, {
+        tsx: false,
+        args: ['--port', '0', '--workers', '1', '--cert', cert, '--key', key, ...extra],
+      });
+      try {
+        const port = Number(/https:\/\/127\.0\.0\.1:(\d+)\//.exec(String(started.ready.line))![1]);
+        const socket = connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] });
+        await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+        const protocol = socket.alpnProtocol;
+        socket.destroy();
+        return protocol;
+      } finally {
+        started.child.kill('SIGTERM');
+        expect(await within(started.exit, 15_000, 'hello to exit')).to.equal(0);
+      }
+    }
+
+    it('offers h2 by default and not with --no-http2', async () => {
+      expect(await negotiated([])).to.equal('h2');
+      // Without h2 the engine offers no ALPN list at all, so none is negotiated (HTTP/1.1 is served).
+      expect(await negotiated(['--no-http2'])).to.equal(false);
     });
   });
 
