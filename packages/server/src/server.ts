@@ -80,6 +80,9 @@ export function checkServerOptions(options: ServerOptions): void {
       'http2 runs on the net engine: uWebSockets.js serves HTTP/1.1 only (it negotiates no ALPN)',
     );
   }
+  if (engine === 'uws' && options.transport?.sni !== undefined) {
+    throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'transport.sni runs on the net engine: the uws engine serves one certificate');
+  }
   if (engine === 'uws' && options.transport?.alpn !== undefined) {
     throw new PercoreError('PERCORE_ERR_INVALID_OPTION', 'transport.alpn runs on the net engine: uWebSockets.js has no ALPN map');
   }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { connect as connectHttp2, constants } from 'node:http2';
 import type { Handler } from '../../src/http/api.js';
 import { NetEngine } from '../../src/net/engine.js';
+import { checkServerOptions } from '../../src/server.js';
 import { deferred } from '../../src/util/deferred.js';
 import { codeOf, errorCode } from '../support/errors.js';
 import { eventually } from '../support/sockets.js';
@@ -172,6 +173,10 @@ describe('h2: connections (GOAWAY, idle, limits, rapid reset)', function () {
       'PERCORE_ERR_INVALID_OPTION',
     );
     expect(codeOf(() => new NetEngine({ handler: hello, transport: { tls }, http2: { streams: 3 } as never }))).to.equal(
+      'PERCORE_ERR_INVALID_OPTION',
+    );
+    // uWS negotiates no ALPN: refused before any worker starts.
+    expect(codeOf(() => checkServerOptions({ engine: 'uws', handler: hello, transport: { tls }, http2: true }))).to.equal(
       'PERCORE_ERR_INVALID_OPTION',
     );
     // The default: plain TCP serves HTTP/1.x without complaint; TLS turns HTTP/2 on.

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import type { Engine } from '../../src/http/engine.js';
 import type { Handler } from '../../src/http/api.js';
-import { createServer, type ServerOptions } from '../../src/server.js';
+import { checkServerOptions, createServer, type ServerOptions } from '../../src/server.js';
 import { codeOf } from '../support/errors.js';
 import { hasOpenssl } from '../support/tls-cert.js';
 import { requireUws } from '../support/uws.js';
@@ -139,6 +139,15 @@ describe('TLS: SNI with several certificates', function () {
           transport: { tls: { key: fallback.key, cert: fallback.cert }, sni: { 'a.test': { key: a.key, cert: a.cert } } },
         });
       expect(codeOf(uws)).to.equal('PERCORE_ERR_INVALID_OPTION');
+    });
+
+    it('checkServerOptions refuses sni on uws, so that serve() fails in the primary, not in every worker', () => {
+      const options = {
+        engine: 'uws' as const,
+        handler,
+        transport: { tls: { key: fallback.key, cert: fallback.cert }, sni: { 'a.test': a } },
+      };
+      expect(codeOf(() => checkServerOptions(options))).to.equal('PERCORE_ERR_INVALID_OPTION');
     });
   });
 });
