@@ -46,6 +46,7 @@ function results(): TlsResults {
       certificate: 'ECDSA prime256v1, CN=localhost, SHA-256 AA:BB',
       tools: ['h2load nghttp2/1.52.0', 'ab 2.3', 'nginx/1.22.1'],
       nodeVersions: [V],
+      loadAverage: { start: 0.5, end: 1.25 },
     },
     rows: ['https-keepalive', 'http2', 'new-connections'],
     columns: [percore, https, http2, nginx],
@@ -94,6 +95,7 @@ describe('pnpm bench tls: the report', () => {
     const markdown = renderTlsMarkdown(results());
     expect(markdown).to.include('Command: `pnpm bench tls --pin --rounds 3`');
     expect(markdown).to.include('servers pinned to CPU 1, the tools (and this process) to CPU 0');
+    expect(markdown).to.include('Load average (1 min) 0.50 at the start, 1.25 at the end, on 2 cores.');
     expect(markdown).to.include('Certificate: ECDSA prime256v1, CN=localhost, SHA-256 AA:BB');
     expect(markdown).to.include(`## Node ${V}`);
     expect(markdown).to.include(

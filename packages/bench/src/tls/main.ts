@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveNodeLine, type NodeLine } from '../node-lines.js';
@@ -84,6 +84,7 @@ export async function tlsMain(argv: string[], commandLine: string, output: Outpu
   // Pinned before anything starts: the tools inherit this process's CPUs.
   if (c.clientCpu !== undefined) execFileSync('taskset', ['-a', '-p', '-c', c.clientCpu, String(process.pid)], { stdio: 'ignore' });
   const progress = output.progress;
+  const loadAtStart = loadavg()[0]!;
   const lines: NodeLine[] = [];
   try {
     for (const line of c.nodeLines) lines.push(await resolveNodeLine(line, progress));
@@ -188,6 +189,7 @@ export async function tlsMain(argv: string[], commandLine: string, output: Outpu
       certificate: cert.description,
       tools: toolVersions(c.servers),
       nodeVersions: lines.map((line) => line.version),
+      loadAverage: { start: loadAtStart, end: loadavg()[0]! },
     };
     const report: TlsResults = { header, ...results };
     const markdown = renderTlsMarkdown(report);

@@ -45,6 +45,8 @@ export interface TlsHeader {
   tools: string[];
   /** The Node versions the Node columns ran on, in order. */
   nodeVersions: string[];
+  /** The machine's 1-minute load average at the start and the end: other processes compete for the CPUs. */
+  loadAverage?: { start: number; end: number };
 }
 
 export interface TlsResults {
@@ -207,6 +209,11 @@ export function renderTlsMarkdown(results: TlsResults): string {
     `Command: \`${h.command}\``,
     '',
     `${h.date}, ${h.cpu}; the bench on Node ${h.node}; ${h.pinning === null ? 'not pinned' : `servers pinned to CPU ${h.pinning.server}, the tools (and this process) to CPU ${h.pinning.client}`}.`,
+    ...(h.loadAverage === undefined
+      ? []
+      : [
+          `Load average (1 min) ${h.loadAverage.start.toFixed(2)} at the start, ${h.loadAverage.end.toFixed(2)} at the end, on ${h.cpu.replace(/^.*, /, '')}.`,
+        ]),
     `Tools: ${h.tools.join(', ')}. Certificate: ${h.certificate}, made by openssl for this run.`,
     `${h.rounds} round${h.rounds === 1 ? '' : 's'}, interleaved (the cells' order rotates each round); every cell is a fresh server process, ${h.warmupSeconds} s of warm-up load (h2load's rows at least 1 s; not counted), then ${h.durationSeconds} s measured. Medians, with the rounds' min–max in brackets.`,
     '',
