@@ -27,6 +27,7 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
   trailers: string[] | null = null;
   /** We reset the stream ourselves: its close is no client reset. */
   private resetByUs = false;
+  private drainListened = false;
   private closed = false;
   private observed: ObservedExchange | null = null;
   /** Set when the exchange ends without its whole response: the observer hears `aborted`. */
@@ -47,7 +48,6 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
     (stream as ExchangeStream)[kExchange] = this;
     stream.on('close', onStreamClose);
     stream.on('error', ignoreStreamError);
-    stream.on('drain', onStreamDrain);
     if (hasBody) {
       stream.on('data', onStreamData);
       stream.on('trailers', onStreamTrailers);
@@ -77,8 +77,8 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
   }
 
   /** Runs the handler; a body declared larger than the limit is refused before it is read. */
-  run(): void {
-    const declared = this.request.header('content-length');
+  run(headers: IncomingHttpHeaders): void {
+    const declared = this.stream.endAfterHeaders ? undefined : headers['content-length'];
     if (declared !== undefined && Number(declared) > this.host.options.maxBodySize) {
       this.reject('PERCORE_ERR_BODY_TOO_LARGE');
       return;
@@ -98,6 +98,13 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
   }
 
   // ---- Http2ResponseOwner ------------------------------------------------------------------
+
+  /** Listened for only once a write has been refused: most responses never fill the stream's buffer. */
+  wantsDrain(): void {
+    if (this.drainListened) return;
+    this.drainListened = true;
+    this.stream.on('drain', onStreamDrain);
+  }
 
   progressed(): void {
     if (this.timer !== null && !this.response.finished) this.armTimeout();

@@ -100,6 +100,6 @@ export class Http2Host {
       return;
     }
     task.streamOpened();
-    new Http2Exchange(this, task, stream, headers, flat).run();
+    new Http2Exchange(this, task, stream, headers, flat).run(headers);
   }
 }

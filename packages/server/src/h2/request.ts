@@ -20,7 +20,8 @@ export class Http2Request extends RequestBase implements HttpRequest {
   readonly httpVersion = '2.0' as const;
   readonly method: string;
   readonly target: string;
-  readonly rawHeaders: readonly string[];
+  private regular: readonly string[] | undefined;
+  private readonly authority: string | undefined;
   private headerRecord: Record<string, string> | undefined;
   private pathPart: string | undefined;
   private queryPart = '';
@@ -29,14 +30,19 @@ export class Http2Request extends RequestBase implements HttpRequest {
     private readonly owner: Http2RequestOwner,
     pseudo: IncomingHttpHeaders,
     /** node:http2's flat [name, value, ...] list, pseudo-headers first. */
-    flat: readonly string[],
+    private readonly flat: readonly string[],
     hasBody: boolean,
   ) {
     super(owner, hasBody);
     this.method = pseudo[':method'] ?? 'GET';
     // RFC 9113 8.5: CONNECT names an authority and has no :path.
     this.target = pseudo[':path'] ?? pseudo[':authority'] ?? '';
-    this.rawHeaders = regularFields(flat, pseudo[':authority']);
+    this.authority = pseudo[':authority'];
+  }
+
+  /** Built on first use: a handler that reads no header pays for no copy of the list. */
+  get rawHeaders(): readonly string[] {
+    return (this.regular ??= regularFields(this.flat, this.authority));
   }
 
   get headers(): Readonly<Record<string, string>> {

@@ -7,6 +7,8 @@ import type { HandOverFactory } from '../scheduler/task.js';
 
 /** What a response tells the exchange it belongs to. */
 export interface Http2ResponseOwner {
+  /** A write was refused: tell the response when the stream drains. */
+  wantsDrain(): void;
   /** Response bytes went out: the response timeout starts again. */
   progressed(): void;
   /** `end` was called: the exchange is over once the stream closes. */
@@ -20,6 +22,11 @@ export interface Http2ResponseOwner {
  * A handler written for HTTP/1.1 may set them; here they mean nothing and are left out.
  */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+// respond()'s options, made once: node:http2 only reads them.
+const RESPOND_AND_END = Object.freeze({ endStream: true });
+const RESPOND_AND_STREAM = Object.freeze({ endStream: false });
+const RESPOND_WITH_TRAILERS = Object.freeze({ endStream: false, waitForTrailers: true });
 
 /**
  * A response on an HTTP/2 stream. The head is a HEADERS frame, the body DATA frames; there is no
@@ -71,7 +78,9 @@ export class Http2Response extends ResponseBase {
     this.sentLength += length;
     this.bodyBytesOut += length;
     this.owner.progressed();
-    return this.stream.write(chunk);
+    if (this.stream.write(chunk)) return true;
+    this.owner.wantsDrain();
+    return false;
   }
 
   end(body?: string | Uint8Array): void {
@@ -86,6 +95,8 @@ export class Http2Response extends ResponseBase {
       if (!this.isHead && declared >= 0 && length !== declared && !statusHasNoBody(this.status)) {
         throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `a body of ${length} bytes with Content-Length ${declared}`);
       }
+      // Before the response counts as finished: a refused status leaves the handler free to answer.
+      checkFinalStatus(this.status);
       this.done = true;
       this.owner.finished();
       if (!this.sendHead(contentLength, length === 0 || this.isHead || statusHasNoBody(this.status))) return;
@@ -129,6 +140,7 @@ export class Http2Response extends ResponseBase {
 
   /** Sends the HEADERS frame; false where the stream is gone (then the exchange hears of it). */
   private sendHead(contentLength: number, endStream: boolean): boolean {
+    checkFinalStatus(this.status);
     this.sentHead = true;
     this.noBody = this.isHead || statusHasNoBody(this.status);
     this.declaredLength = this.noBody ? -1 : contentLength;
@@ -154,9 +166,9 @@ export class Http2Response extends ResponseBase {
       this.stream.once('wantTrailers', () =>
         this.stream.sendTrailers(trailerObject(this.trailerFields?.lowerNames, this.trailerFields?.values)),
       );
-      this.stream.respond(head, { endStream: false, waitForTrailers: true });
+      this.stream.respond(head, RESPOND_WITH_TRAILERS);
     } else {
-      this.stream.respond(head, { endStream });
+      this.stream.respond(head, endStream ? RESPOND_AND_END : RESPOND_AND_STREAM);
     }
     this.owner.progressed();
     return true;
@@ -168,4 +180,11 @@ function trailerObject(names: readonly string[] | undefined, values: readonly st
   const fields: OutgoingHttpHeaders = {};
   if (names !== undefined) for (let i = 0; i < names.length; i++) fields[names[i]!] = values![i]!;
   return fields;
+}
+
+/** RFC 9113 8.1: a response has one final status; 1xx heads are interim (node:http2 throws on them). */
+function checkFinalStatus(status: number): void {
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    throw new PercoreError('PERCORE_ERR_INVALID_STATUS', `${String(status)}: an HTTP/2 response needs a final status from 200 to 599`);
+  }
 }

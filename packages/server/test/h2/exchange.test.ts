@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Handler, HttpRequest } from '../../src/http/api.js';
 import type { ExchangeRecord } from '../../src/http/observer.js';
 import { deferred } from '../../src/util/deferred.js';
-import { errorCode } from '../support/errors.js';
+import { codeOf, errorCode } from '../support/errors.js';
 import { eventually } from '../support/sockets.js';
 import { testCertificate } from '../support/tls-cert.js';
 import { cleanupHttp2, collect, http2Client, http2Request, startHttp2 } from './support.js';
@@ -188,6 +188,23 @@ describe('h2: the handler API on HTTP/2 streams', function () {
     expect(await trailersOf('/announced')).to.deep.equal({ body: 'streamed', trailers: { 'x-checksum': 'after the head' } });
     // Set after a head that announced none: the stream had ended with its last DATA frame.
     expect(await trailersOf('/late')).to.deep.equal({ body: 'streamed', trailers: {} });
+  });
+
+  it('refuses a status HTTP/2 cannot send as a final one with PERCORE_ERR_INVALID_STATUS, and the handler can still answer', async () => {
+    const codes: Array<string | undefined> = [];
+    const server = await startHttp2((_req, res) => {
+      for (const status of [103, 600, 99.5]) {
+        res.status = status;
+        codes.push(codeOf(() => res.end('x')));
+      }
+      res.status = 201;
+      res.end('created');
+    });
+    const client = await http2Client(server.url);
+    const reply = await http2Request(client, { ':path': '/' });
+    expect(codes).to.deep.equal(['PERCORE_ERR_INVALID_STATUS', 'PERCORE_ERR_INVALID_STATUS', 'PERCORE_ERR_INVALID_STATUS']);
+    expect(reply.status).to.equal(201);
+    expect(reply.body.toString()).to.equal('created');
   });
 
   it('leaves out connection-specific headers a handler sets (RFC 9113 8.2.2), and keeps the others', async () => {
