@@ -8,7 +8,7 @@ export const TLS_ROWS = ['https-keepalive', 'http2', 'new-connections'] as const
 export type TlsRow = (typeof TLS_ROWS)[number];
 
 /** The columns, one process each (tls/servers.ts). */
-export const TLS_SERVERS = ['percore-net', 'node-https', 'node-http2', 'nginx-1'] as const;
+export const TLS_SERVERS = ['percore-net', 'node-https', 'node-http2', 'node-http2-compat', 'nginx-1'] as const;
 export type TlsServerId = (typeof TLS_SERVERS)[number];
 
 export interface TlsCommand {
@@ -45,7 +45,7 @@ export function tlsUsage(): string {
 TLS and HTTP/2, one server process each, in one run. Every cell (row x server x round) starts a
 fresh server process, runs --warmup seconds of its load (not counted), then --duration seconds
 measured, and stops it. Rounds rotate the order of the cells; the report gives medians, and
-percore's ratio over node:https, node:http2 and nginx-1 per row. All servers use one ECDSA P-256
+percore's ratio over node:https, node:http2 (both APIs) and nginx-1 per row. All servers use one ECDSA P-256
 certificate made with openssl in a temp dir at the start (no key is kept), and TLS 1.3.
 
 Rows:
@@ -61,7 +61,11 @@ Rows:
 Servers: ${TLS_SERVERS.join(', ')}
   percore-net  packages/hello --workers 1 --cert --key (its primary and one worker)
   node-https   benchmarks/baselines/node-https-hello.mjs (https.createServer, keep-alive on)
-  node-http2   benchmarks/baselines/node-http2-hello.mjs (http2.createSecureServer, allowHTTP1 false)
+  node-http2   benchmarks/baselines/node-http2-hello.mjs (http2.createSecureServer, allowHTTP1 false,
+               the bare 'stream' API)
+  node-http2-compat
+               benchmarks/baselines/node-http2-compat-hello.mjs (the same through node's (req, res)
+               compatibility API, the shape of percore's handlers)
   nginx-1      nginx, worker_processes 1, listen ssl http2, ssl_protocols TLSv1.3
 
 Options:

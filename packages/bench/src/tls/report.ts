@@ -86,8 +86,8 @@ export function rowTool(row: TlsRow, h: Pick<TlsHeader, 'connections' | 'streams
 }
 
 const PERCORE = 'percore-net';
-const RATIO_TO = ['node-https', 'node-http2', 'nginx-1'] as const;
-const GOAL_OVER = ['node-https', 'node-http2'] as const;
+const RATIO_TO = ['node-https', 'node-http2', 'node-http2-compat', 'nginx-1'] as const;
+const GOAL_OVER = ['node-https', 'node-http2', 'node-http2-compat'] as const;
 
 function sameColumn(a: ColumnKey, b: ColumnKey): boolean {
   return a.server === b.server && a.node === b.node;

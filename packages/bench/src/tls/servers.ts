@@ -51,6 +51,14 @@ export const TLS_SERVER_SPECS: readonly TlsServerSpec[] = [
     unavailable: () => null,
   },
   {
+    id: 'node-http2-compat',
+    label: 'node:http2 (req, res)',
+    onNode: true,
+    command: (port, cert, node) => [node, `${baselines}node-http2-compat-hello.mjs`, String(port), cert.certFile, cert.keyFile],
+    notApplicable: (row) => (row === 'http2' ? null : HTTP2_ONLY),
+    unavailable: () => null,
+  },
+  {
     id: 'nginx-1',
     label: 'nginx, 1 worker',
     onNode: false,
