@@ -145,18 +145,18 @@ export class Http2Response extends ResponseBase {
     this.noBody = this.isHead || statusHasNoBody(this.status);
     this.declaredLength = this.noBody ? -1 : contentLength;
     if (!this.writable) return false;
-    const head: OutgoingHttpHeaders = { ':status': this.status };
     const headers = this.headers;
+    // RFC 9110 8.6: no Content-Length on 1xx and 204; on 304 and HEAD, the length the handler declared.
+    const withLength =
+      contentLength >= 0 && !(this.status < 200 || this.status === 204) && !(this.status === 304 && headers?.declaredLength === -1);
+    // One literal shape for the common head: node:http2 copies it key by key (for-in) on every respond.
+    const head: OutgoingHttpHeaders = withLength ? { ':status': this.status, 'content-length': contentLength } : { ':status': this.status };
     if (headers !== null) {
       const { lowerNames, values } = headers;
       for (let i = 0; i < lowerNames.length; i++) {
         const name = lowerNames[i]!;
         if (!CONNECTION_SPECIFIC.has(name)) head[name] = values[i]!;
       }
-    }
-    // RFC 9110 8.6: none on 1xx and 204; on 304 and HEAD, the length the handler declared.
-    if (contentLength >= 0 && !(this.status < 200 || this.status === 204) && !(this.status === 304 && headers?.declaredLength === -1)) {
-      head['content-length'] = contentLength;
     }
     if (this.serverName !== null) head.server = this.serverName;
     // Trailers set (or announced by a Trailer field) before the head: the stream stays open after
