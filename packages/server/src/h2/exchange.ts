@@ -2,7 +2,7 @@ import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'nod
 import { PercoreError, type ErrorCode } from '../errors.js';
 import { cannedReply } from '../http/canned.js';
 import { decideHandlerFailure } from '../http/handler-failure.js';
-import { ObservedExchange, observesEnds } from '../http/observer.js';
+import { ObservedExchange, observesEnds, settleFromResponse } from '../http/observer.js';
 import type { RequestBody } from '../http/request-body.js';
 import { observerNow } from '../http/tracing.js';
 import { Timer, type TimerTarget } from '../scheduler/timer-wheel.js';
@@ -267,10 +267,7 @@ export class Http2Exchange implements Http2RequestOwner, Http2ResponseOwner, Tim
   private settleObserved(): void {
     const observed = this.observed!;
     this.observed = null;
-    const response = this.response;
-    const status = response.headersSent ? response.status : 0;
-    if (this.abortError === undefined) observed.ended(status, response.bodyBytesOut);
-    else observed.aborted(status, response.bodyBytesOut, this.abortError);
+    settleFromResponse(observed, this.response, this.abortError);
   }
 }
 

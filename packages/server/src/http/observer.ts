@@ -224,3 +224,17 @@ export class ObservedExchange implements ExchangeRecord {
     }
   }
 }
+
+/** What a record is settled from on engines whose response counts its body bytes (uws, HTTP/2). */
+export interface SentResponse {
+  readonly headersSent: boolean;
+  readonly status: number;
+  readonly bodyBytesOut: number;
+}
+
+/** Settles `observed` from what `response` sent: `ended`, or `aborted` when `abortError` is set. */
+export function settleFromResponse(observed: ObservedExchange, response: SentResponse, abortError: unknown): void {
+  const status = response.headersSent ? response.status : 0;
+  if (abortError === undefined) observed.ended(status, response.bodyBytesOut);
+  else observed.aborted(status, response.bodyBytesOut, abortError);
+}

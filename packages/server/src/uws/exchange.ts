@@ -4,7 +4,7 @@ import { PercoreError, type ErrorCode } from '../errors.js';
 import type { Handler } from '../http/api.js';
 import { cannedReply } from '../http/canned.js';
 import { decideHandlerFailure } from '../http/handler-failure.js';
-import { ObservedExchange, observesEnds } from '../http/observer.js';
+import { ObservedExchange, observesEnds, settleFromResponse } from '../http/observer.js';
 import { observerNow, type ObserverChoice } from '../http/tracing.js';
 import type { ResolvedHttpOptions } from '../http/options.js';
 import type { RequestBody } from '../http/request-body.js';
@@ -261,10 +261,7 @@ export class UwsExchange implements UwsResponseOwner, UwsBodyOwner, TimerTarget 
   private settleObserved(): void {
     const observed = this.observed!;
     this.observed = null;
-    const response = this.response;
-    const status = response.headersSent ? response.status : 0;
-    if (this.abortError === undefined) observed.ended(status, response.bodyBytesOut);
-    else observed.aborted(status, response.bodyBytesOut, this.abortError);
+    settleFromResponse(observed, this.response, this.abortError);
   }
 
   private corked(write: () => void): void {
