@@ -29,7 +29,8 @@ const EMPTY_FIELDS: readonly string[] = Object.freeze([]);
 export abstract class RequestBody implements AsyncIterator<Buffer> {
   private bodyState: BodyState;
   private used = false;
-  private queue: Buffer[] = [];
+  /** Made on the first piece queued: a request without a body, or read as it comes, allocates none. */
+  private queue: Buffer[] | null = null;
   private queuedBytes = 0;
   private paused = false;
   private waiting: { resolve: (result: IteratorResult<Buffer>) => void; reject: (error: unknown) => void } | null = null;
@@ -92,7 +93,7 @@ export abstract class RequestBody implements AsyncIterator<Buffer> {
 
   /** AsyncIterator: the next piece of the body. */
   next(): Promise<IteratorResult<Buffer>> {
-    if (this.queue.length > 0) {
+    if (this.queue !== null && this.queue.length > 0) {
       const chunk = this.queue.shift()!;
       this.queuedBytes -= chunk.length;
       if (this.paused && this.queuedBytes <= this.bodyOwner.bodyHighWaterMark / 2) {
@@ -129,7 +130,7 @@ export abstract class RequestBody implements AsyncIterator<Buffer> {
       waiting.resolve({ value: chunk, done: false });
       return;
     }
-    this.queue.push(chunk);
+    (this.queue ??= []).push(chunk);
     this.queuedBytes += chunk.length;
     if (!this.paused && this.queuedBytes > this.bodyOwner.bodyHighWaterMark) {
       this.paused = true;
@@ -154,7 +155,7 @@ export abstract class RequestBody implements AsyncIterator<Buffer> {
     if (this.bodyState !== BodyState.Open) return;
     this.bodyState = BodyState.Failed;
     this.failure = error;
-    this.queue = [];
+    this.queue = null;
     this.queuedBytes = 0;
     const waiting = this.waiting;
     if (waiting !== null) {
@@ -167,7 +168,7 @@ export abstract class RequestBody implements AsyncIterator<Buffer> {
   discard(): void {
     if (this.bodyState !== BodyState.Open) return;
     this.bodyState = BodyState.Discarding;
-    this.queue = [];
+    this.queue = null;
     this.queuedBytes = 0;
     if (this.paused) {
       this.paused = false;
