@@ -20,7 +20,8 @@ export function requireBrowser(context: Mocha.Context): void {
   context.skip();
 }
 
-export function launchChromium(timeoutMs: number): Promise<Browser> {
+/** `extraArgs` go after the common flags (a test certificate to trust, say). */
+export function launchChromium(timeoutMs: number, extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -34,6 +35,7 @@ export function launchChromium(timeoutMs: number): Promise<Browser> {
       '--no-first-run',
       '--disable-quic',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

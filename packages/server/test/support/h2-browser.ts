@@ -4,8 +4,8 @@
  * other certificate would still be refused.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM } from '../static-clients/browser.js';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../static-clients/browser.js';
 import { testCertificate } from './tls-cert.js';
 
 /** base64(SHA-256(SPKI)) of the test certificate's public key, as Chromium's SPKI list wants it. */
@@ -15,20 +15,5 @@ export function testCertificateSpkiHash(): string {
 }
 
 export function launchChromiumTrustingTestCert(timeoutMs: number): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: timeoutMs,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-quic',
-      '--disable-sync',
-      `--ignore-certificate-errors-spki-list=${testCertificateSpkiHash()}`,
-    ],
-  });
+  return launchChromium(timeoutMs, [`--ignore-certificate-errors-spki-list=${testCertificateSpkiHash()}`]);
 }
