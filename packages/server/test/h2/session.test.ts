@@ -38,13 +38,23 @@ describe('h2: connections (GOAWAY, idle, limits, rapid reset)', function () {
     expect(code).to.equal(constants.NGHTTP2_NO_ERROR);
     // RFC 9113 6.8: the last stream the server took, so the client knows the slow one will be answered.
     expect(lastStreamId).to.equal(1);
-    // The client was told: it opens no stream on this connection.
-    expect(codeOf(() => client.request({ ':path': '/fast' }))).to.equal('ERR_HTTP2_GOAWAY_SESSION');
+    // The client was told: a stream asked for now is refused (synchronously on Node 20 and 22,
+    // through the stream's error on later lines), never answered.
+    let late: Promise<string>;
+    try {
+      late = collect(client.request({ ':path': '/fast' })).then(
+        () => 'answered',
+        (error: unknown) => errorCode(error) ?? 'failed',
+      );
+    } catch (error) {
+      late = Promise.resolve(errorCode(error) ?? 'failed');
+    }
     release.resolve();
     const reply = await slow;
     expect(reply.status).to.equal(200);
     expect(reply.body.toString()).to.equal('finished after GOAWAY');
     await closing;
+    expect(await late).to.not.equal('answered');
     expect(server.engine.stats().connections).to.equal(0);
   });
 
