@@ -1,6 +1,6 @@
 import { PercoreError } from '../errors.js';
 import type { HeaderValue, HttpResponse } from './api.js';
-import { checkHeaderName, checkHeaderValue } from './header-validation.js';
+import { checkHeaderName } from './header-validation.js';
 import { ResponseHeaders } from './response-headers.js';
 
 /** RFC 9110 6.5.1: fields a trailer must not carry (framing, routing, authentication, controls, content). */
@@ -87,12 +87,12 @@ export abstract class ResponseBase implements HttpResponse {
 
   setTrailer(name: string, value: HeaderValue): this {
     if (this.done) throw new PercoreError('PERCORE_ERR_RESPONSE_FINISHED', `cannot set trailer ${name}`);
-    const lower = checkHeaderName(name);
     // RFC 9110 6.5.1: no field that frames, routes or authenticates the message, or modifies the request.
-    if (FORBIDDEN_TRAILERS.has(lower)) throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `${name} cannot be a trailer field`);
-    const text = Array.isArray(value) ? value.join(', ') : String(value);
-    checkHeaderValue(name, text);
-    (this.trailerFields ??= new ResponseHeaders()).set(name, text);
+    if (FORBIDDEN_TRAILERS.has(checkHeaderName(name))) {
+      throw new PercoreError('PERCORE_ERR_INVALID_RESPONSE_HEADER', `${name} cannot be a trailer field`);
+    }
+    // The header rules (the value's characters, a list joined) are the same for a trailer field.
+    (this.trailerFields ??= new ResponseHeaders()).set(name, value);
     return this;
   }
 

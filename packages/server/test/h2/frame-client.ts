@@ -32,34 +32,47 @@ function requestBlock(authority: string): Buffer {
   return Buffer.concat([Buffer.from([0x82, 0x87, 0x84, 0x41, name.length]), name]);
 }
 
+/** A frame the server sent: its type, flags, stream id and payload. */
+interface ReceivedFrame {
+  type: number;
+  flags: number;
+  streamId: number;
+  payload: Buffer;
+}
+
+/**
+ * A TLS connection offering only h2 that acknowledges the server's SETTINGS (RFC 9113 6.5.3) and
+ * hands every other frame to `onFrame`.
+ */
+function h2Connection(port: number, onFrame: (frame: ReceivedFrame) => void): TLSSocket {
+  const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: testCertificate().cert, ALPNProtocols: ['h2'] });
+  let received = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    received = Buffer.concat([received, chunk]);
+    while (received.length >= 9) {
+      const length = received.readUIntBE(0, 3);
+      if (received.length < 9 + length) break;
+      const type = received[3]!;
+      const flags = received[4]!;
+      if (type === FRAME_SETTINGS && (flags & FLAG_ACK) === 0) socket.write(frame(FRAME_SETTINGS, FLAG_ACK, 0, Buffer.alloc(0)));
+      else onFrame({ type, flags, streamId: received.readUInt32BE(5) & 0x7fffffff, payload: received.subarray(9, 9 + length) });
+      received = received.subarray(9 + length);
+    }
+  });
+  return socket;
+}
+
 /**
  * Opens `streams` streams (GET /, END_STREAM) at once, ignoring the server's limit, and resolves
  * after `waitMs` with the RST_STREAM codes the server sent, by stream id.
  */
 export function openStreamsAtOnce(port: number, streams: number, waitMs = 500): Promise<Map<number, number>> {
   return new Promise((resolve, reject) => {
-    const socket: TLSSocket = connect({
-      host: '127.0.0.1',
-      port,
-      servername: 'localhost',
-      ca: testCertificate().cert,
-      ALPNProtocols: ['h2'],
-    });
     const resets = new Map<number, number>();
-    let received = Buffer.alloc(0);
-    socket.on('error', reject);
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      while (received.length >= 9) {
-        const length = received.readUIntBE(0, 3);
-        if (received.length < 9 + length) break;
-        const type = received[3]!;
-        const flags = received[4]!;
-        if (type === FRAME_SETTINGS && (flags & FLAG_ACK) === 0) socket.write(frame(FRAME_SETTINGS, FLAG_ACK, 0, Buffer.alloc(0)));
-        if (type === FRAME_RST_STREAM) resets.set(received.readUInt32BE(5) & 0x7fffffff, received.readUInt32BE(9));
-        received = received.subarray(9 + length);
-      }
+    const socket = h2Connection(port, ({ type, streamId, payload }) => {
+      if (type === FRAME_RST_STREAM) resets.set(streamId, payload.readUInt32BE(0));
     });
+    socket.on('error', reject);
     socket.once('secureConnect', () => {
       const block = requestBlock(`localhost:${port}`);
       const frames = [PREFACE, frame(FRAME_SETTINGS, 0, 0, Buffer.alloc(0))];
@@ -85,16 +98,12 @@ export interface RapidResetResult {
 /** Opens and resets `streams` streams in rounds of `perWrite`; resolves once the server closes, or after `deadlineMs`. */
 export function rapidReset(port: number, streams: number, perWrite = 50, deadlineMs = 3000): Promise<RapidResetResult> {
   return new Promise((resolve, reject) => {
-    const socket: TLSSocket = connect({
-      host: '127.0.0.1',
-      port,
-      servername: 'localhost',
-      ca: testCertificate().cert,
-      ALPNProtocols: ['h2'],
-    });
-    let received = Buffer.alloc(0);
     let goawayCode: number | null = null;
     let sent = 0;
+    const socket = h2Connection(port, ({ type, payload }) => {
+      // RFC 9113 6.8: the last stream id, then the error code.
+      if (type === FRAME_GOAWAY) goawayCode = payload.readUInt32BE(4);
+    });
     const finish = (closed: boolean) => {
       clearTimeout(timer);
       socket.destroy();
@@ -103,18 +112,6 @@ export function rapidReset(port: number, streams: number, perWrite = 50, deadlin
     const timer = setTimeout(() => finish(false), deadlineMs);
     socket.on('error', () => {});
     socket.on('close', () => finish(true));
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      while (received.length >= 9) {
-        const length = received.readUIntBE(0, 3);
-        if (received.length < 9 + length) break;
-        const type = received[3]!;
-        const flags = received[4]!;
-        if (type === FRAME_SETTINGS && (flags & FLAG_ACK) === 0) socket.write(frame(FRAME_SETTINGS, FLAG_ACK, 0, Buffer.alloc(0)));
-        if (type === FRAME_GOAWAY) goawayCode = received.readUInt32BE(9 + 4);
-        received = received.subarray(9 + length);
-      }
-    });
     socket.once('secureConnect', () => {
       if (socket.alpnProtocol !== 'h2') {
         reject(new Error(`ALPN gave ${String(socket.alpnProtocol)}, not h2`));
