@@ -98,6 +98,7 @@ export const errorCatalog = {
 
   // uWebSockets.js engine
   PERCORE_ERR_UWS_UNAVAILABLE: spec(0, 'The uws engine cannot run here'),
+  PERCORE_ERR_PROXY_PROTOCOL: spec(0, 'A PROXY protocol header was malformed, missing or late; the connection was closed'),
   PERCORE_ERR_REQUEST_EXPIRED: spec(0, 'The uws engine request is gone: read it before the response ends'),
 
   // WebSockets and pub/sub (RFC 6455, RFC 7692)
@@ -108,6 +109,7 @@ export const errorCatalog = {
     'A WebSocket close code must be 1000-1003, 1007-1014 or 3000-4999, with a reason of at most 123 bytes (RFC 6455 5.5, 7.4)',
   ),
   PERCORE_ERR_PUBSUB_UNAVAILABLE: spec(0, 'The engine has no WebSocket topics to publish to'),
+  PERCORE_ERR_PUBSUB_BRIDGE: spec(0, 'The Redis bridge could not carry a publish between hosts (Redis down or a bad message)'),
   PERCORE_ERR_WEBSOCKET_INVALID_HANDSHAKE: spec(400, 'The WebSocket opening handshake is malformed (RFC 6455 4.2.1)'),
   PERCORE_ERR_WEBSOCKET_INVALID_EXTENSION: spec(400, 'The Sec-WebSocket-Extensions offer is malformed (RFC 7692 5)'),
   PERCORE_ERR_WEBSOCKET_PROTOCOL: spec(0, 'The peer broke WebSocket framing; the connection failed with 1002 (RFC 6455 5, 7.1.7)'),
